@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* AMD SVM: enabling it on each CPU and running vCPUs. */
+#ifndef ARCH_SVM_H
+#define ARCH_SVM_H
+
+#include <stdint.h>
+
+struct vcpu;
+struct domain;
+
+/* How a stretch of guest execution ended, for the scheduler. */
+enum vcpu_run_result {
+    RUN_PREEMPTED,    /* time slice over or another vCPU needs this CPU */
+    RUN_BLOCKED,      /* HLT with interrupts enabled: waits for an interrupt */
+    RUN_HALTED,       /* HLT with interrupts disabled: only an NMI wakes it */
+    RUN_STOPPED,      /* the domain is ending */
+};
+
+/* Panics with a clear message if the CPU lacks SVM or nested paging. */
+void svm_check_support(void);
+void svm_cpu_init(void);
+int svm_domain_init(struct domain *d);
+void svm_domain_destroy(struct domain *d);
+int svm_vcpu_init(struct vcpu *v);
+void svm_vcpu_destroy(struct vcpu *v);
+/* Start state: 64-bit mode with paging at cr3, flat CS 0x10 / DS 0x18 from gdt. */
+void svm_vcpu_set_long_mode(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base,
+                            uint16_t gdt_limit);
+enum vcpu_run_result svm_vcpu_run(struct vcpu *v);
+uint32_t svm_nr_asids(void);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* #VMEXIT handling, called by the run loop with GIF set. */
+#ifndef ARCH_SVM_EXIT_H
+#define ARCH_SVM_EXIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <arch/svm.h>
+
+struct vcpu;
+
+/* What the run loop does after an exit was handled. */
+enum exit_action {
+    EXIT_RESUME,      /* re-enter the guest */
+    EXIT_BLOCK,       /* the vCPU waits for an interrupt */
+    EXIT_HALT,        /* halted with interrupts off */
+    EXIT_STOP,        /* the domain was killed */
+};
+
+enum exit_action svm_handle_exit(struct vcpu *v);
+enum exit_action svm_handle_npf(struct vcpu *v);
+/* Queue an exception for the next entry. */
+void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+void svm_skip_instruction(struct vcpu *v, unsigned length);
+/* Deliver queued events or open an interrupt window (GIF clear). */
+void svm_inject_events(struct vcpu *v);
+/* Fetch up to 15 instruction bytes at the guest's RIP; returns the count. */
+unsigned svm_fetch_instruction(struct vcpu *v, uint8_t *buf);
+const char *svm_exit_reason_name(unsigned reason);
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <stddef.h>
+#include <arch/npt.h>
+#include <arch/pt_entry.h>
+
+#define NPT_TABLE_FLAGS (PTE_PRESENT | PTE_WRITE | PTE_USER)
+
+int npt_init(struct npt *npt, const struct npt_ops *ops, void *ctx)
+{
+    npt->ops = ops;
+    npt->ctx = ctx;
+    npt->root = ops->alloc_table(ctx, &npt->root_pa);
+    return npt->root ? 0 : -1;
+}
+
+static uint64_t leaf_flags(unsigned perms)
+{
+    uint64_t f = PTE_PRESENT | PTE_USER;
+    if (perms & NPT_WRITE)
+        f |= PTE_WRITE;
+    if (!(perms & NPT_EXEC))
+        f |= PTE_NX;
+    return f;
+}
+
+static uint64_t *child(struct npt *npt, uint64_t *table, unsigned index)
+{
+    if (!(table[index] & PTE_PRESENT)) {
+        uint64_t pa;
+        uint64_t *t = npt->ops->alloc_table(npt->ctx, &pa);
+        if (!t)
+            return NULL;
+        table[index] = pa | NPT_TABLE_FLAGS;
+    }
+    if (table[index] & PTE_LARGE)
+        return NULL;                  /* already covered by a large page */
+    return npt->ops->table_at(npt->ctx, table[index] & PTE_ADDR_MASK);
+}
+
+static int map_one(struct npt *npt, uint64_t gpa, uint64_t hpa, bool large, unsigned perms)
+{
+    uint64_t *pdpt = child(npt, npt->root, pml4_index(gpa));
+    uint64_t *pd = pdpt ? child(npt, pdpt, pdpt_index(gpa)) : NULL;
+    if (!pd)
+        return -1;
+    if (large) {
+        if ((pd[pd_index(gpa)] & PTE_PRESENT) && !(pd[pd_index(gpa)] & PTE_LARGE))
+            return -1;                /* 4 KiB mappings already there */
+        pd[pd_index(gpa)] = hpa | leaf_flags(perms) | PTE_LARGE;
+        return 0;
+    }
+    uint64_t *pt = child(npt, pd, pd_index(gpa));
+    if (!pt)
+        return -1;
+    pt[pt_index(gpa)] = hpa | leaf_flags(perms);
+    return 0;
+}
+
+int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perms)
+{
+    if ((gpa | hpa | size) & (PAGE_SIZE_4K - 1))
+        return -1;
+    while (size) {
+        bool large = !((gpa | hpa) & (PAGE_SIZE_2M - 1)) && size >= PAGE_SIZE_2M;
+        uint64_t step = large ? PAGE_SIZE_2M : PAGE_SIZE_4K;
+        if (map_one(npt, gpa, hpa, large, perms) < 0)
+            return -1;
+        gpa += step;
+        hpa += step;
+        size -= step;
+    }
+    return 0;
+}
+
+static unsigned perms_of(uint64_t e)
+{
+    return NPT_READ | (e & PTE_WRITE ? NPT_WRITE : 0) | (e & PTE_NX ? 0 : NPT_EXEC);
+}
+
+bool npt_lookup(const struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perms)
+{
+    uint64_t e = npt->root[pml4_index(gpa)];
+    if (!(e & PTE_PRESENT))
+        return false;
+    const uint64_t *pdpt = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
+    e = pdpt[pdpt_index(gpa)];
+    if (!(e & PTE_PRESENT))
+        return false;
+    const uint64_t *pd = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
+    e = pd[pd_index(gpa)];
+    if (!(e & PTE_PRESENT))
+        return false;
+    if (e & PTE_LARGE) {
+        *hpa = (e & PTE_ADDR_MASK & ~(PAGE_SIZE_2M - 1)) | (gpa & (PAGE_SIZE_2M - 1));
+    } else {
+        const uint64_t *pt = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
+        e = pt[pt_index(gpa)];
+        if (!(e & PTE_PRESENT))
+            return false;
+        *hpa = (e & PTE_ADDR_MASK) | (gpa & (PAGE_SIZE_4K - 1));
+    }
+    if (perms)
+        *perms = perms_of(e);
+    return true;
+}
+
+static void free_level(struct npt *npt, uint64_t *table, int level)
+{
+    for (unsigned i = 0; level > 1 && i < 512; i++)
+        if ((table[i] & PTE_PRESENT) && !(table[i] & PTE_LARGE))
+            free_level(npt, npt->ops->table_at(npt->ctx, table[i] & PTE_ADDR_MASK), level - 1);
+    npt->ops->free_table(npt->ctx, table);
+}
+
+void npt_destroy(struct npt *npt)
+{
+    if (npt->root)
+        free_level(npt, npt->root, 4);
+    npt->root = NULL;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <string.h>
+#include <arch/acpi_parse.h>
+#include <arch/cpu.h>
+#include <arch/ioapic.h>
+#include <arch/lapic.h>
+#include <arch/platform.h>
+#include <arch/trap.h>
+#include <arch/svm.h>
+#include <skerry/log.h>
+#include <skerry/panic.h>
+#include <skerry/percpu.h>
+#include <skerry/sched.h>
+#include <skerry/time.h>
+
+#define BDA_EBDA_SEGMENT 0x40E
+
+struct machine_topology machine;
+
+static const void *read_phys_any(uint64_t pa, size_t len)
+{
+    if (pa == 0 || pa + len < pa || pa + len > (4ull << 30))
+        return NULL;
+    return (const void *)(uintptr_t)pa;
+}
+
+static void read_topology(void)
+{
+    uint16_t ebda_segment;
+    memcpy(&ebda_segment, read_phys_any(BDA_EBDA_SEGMENT, 2), 2);
+    uint64_t ebda = (uint64_t)ebda_segment << 4;
+    uint64_t rsdp = acpi_find_rsdp(read_phys_any, ebda);
+    if (!rsdp)
+        panic("no ACPI RSDP found: the vmkernel needs ACPI to find CPUs and IOAPICs");
+    uint64_t madt = acpi_find_table(read_phys_any, rsdp, "APIC");
+    const char *why = NULL;
+    if (!madt || acpi_parse_madt(read_phys_any, madt, &machine, &why) < 0)
+        panic("cannot read the ACPI MADT: %s", why ? why : "table not found");
+    log_info("ACPI: RSDP at %#llx, %u CPUs, %u IOAPICs, LAPIC at %#x", (unsigned long long)rsdp,
+             machine.nr_cpus, machine.nr_ioapics, machine.lapic_address);
+}
+
+static void timer_interrupt(struct trap_frame *f)
+{
+    (void)f;
+    sched_timer_tick();
+}
+
+static void kick_interrupt(struct trap_frame *f)
+{
+    (void)f;
+}
+
+void cpu_local_init(void)
+{
+    lapic_init();
+    svm_cpu_init();
+}
+
+void platform_init(const struct boot_info *bi)
+{
+    (void)bi;
+    read_topology();
+    if (machine.nr_cpus > MAX_CPUS)
+        machine.nr_cpus = MAX_CPUS;
+    nr_cpus = machine.nr_cpus;
+    for (unsigned i = 0; i < machine.nr_ioapics; i++) {
+        unsigned pins = ioapic_init(machine.ioapics[i].address);
+        log_info("IOAPIC %u at %#x: %u pins, GSI base %u, all masked", machine.ioapics[i].id,
+                 machine.ioapics[i].address, pins, machine.ioapics[i].gsi_base);
+    }
+    irq_register(VECTOR_TIMER, timer_interrupt);
+    irq_register(VECTOR_KICK, kick_interrupt);
+    svm_check_support();
+    cpu_local_init();
+    lapic_calibrate();
+    log_info("local APIC timer at %llu kHz, TSC at %llu kHz",
+             (unsigned long long)lapic_timer_khz(), (unsigned long long)time_tsc_khz());
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Nested page faults.  Guest RAM is mapped, so a fault means the guest
+ * touched a guest-physical address that is not its RAM: an emulated
+ * device page (vLAPIC, vIOAPIC) or unassigned space.  Without decode
+ * assists we fetch the instruction through the guest's page tables,
+ * decode it and perform it against the virtual platform.
+ */
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/guest_walk.h>
+#include <arch/insn_decode.h>
+#include <arch/mmio_emulate.h>
+#include <arch/svm_exit.h>
+#include <arch/vmcb.h>
+#include <skerry/domain.h>
+#include <skerry/log.h>
+#include <skerry/vdev_platform.h>
+
+#define NPF_FETCH        (1ull << 4)
+#define NPF_IN_PT_WALK   (1ull << 33)
+#define SEG_ATTR_L       (1u << 9)
+#define SEG_ATTR_DB      (1u << 10)
+
+static bool read_guest_u64(void *ctx, uint64_t gpa, uint64_t *value)
+{
+    const void *p = domain_gpa_to_host(ctx, gpa, 8);
+    if (!p)
+        return false;
+    memcpy(value, p, 8);
+    return true;
+}
+
+unsigned svm_fetch_instruction(struct vcpu *v, uint8_t *buf)
+{
+    struct vmcb_save *s = &v->arch.vmcb->save;
+    struct guest_paging pg = { s->cr0, s->cr3, s->cr4, s->efer };
+    uint64_t linear = s->cs.base + s->rip;
+    if (!(s->efer & EFER_LMA) || !(s->cs.attrib & SEG_ATTR_L))
+        linear &= 0xFFFFFFFF;
+    unsigned n = 0;
+    while (n < INSN_MAX_LENGTH) {
+        uint64_t gpa;
+        if (guest_linear_to_phys(&pg, linear + n, read_guest_u64, v->dom, &gpa) != WALK_OK)
+            break;
+        unsigned chunk = 0x1000 - (unsigned)(gpa & 0xFFF);
+        if (chunk > INSN_MAX_LENGTH - n)
+            chunk = INSN_MAX_LENGTH - n;
+        const uint8_t *src = domain_gpa_to_host(v->dom, gpa, chunk);
+        if (!src)
+            break;
+        memcpy(buf + n, src, chunk);
+        n += chunk;
+    }
+    return n;
+}
+
+static enum insn_mode cpu_mode(const struct vmcb_save *s)
+{
+    if ((s->efer & EFER_LMA) && (s->cs.attrib & SEG_ATTR_L))
+        return INSN_MODE_64;
+    if (!(s->cr0 & CR0_PE))
+        return INSN_MODE_16;
+    return (s->cs.attrib & SEG_ATTR_DB) ? INSN_MODE_32 : INSN_MODE_16;
+}
+
+static int bus_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+    *val = vdev_mmio_read(ctx, gpa, size);
+    return 0;
+}
+
+static int bus_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+    vdev_mmio_write(ctx, gpa, size, val);
+    return 0;
+}
+
+static void log_bytes(char *out, size_t cap, const uint8_t *bytes, unsigned n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t pos = 0;
+    for (unsigned i = 0; i < n && pos + 4 < cap; i++) {
+        out[pos++] = hex[bytes[i] >> 4];
+        out[pos++] = hex[bytes[i] & 15];
+        out[pos++] = ' ';
+    }
+    out[pos] = '\0';
+}
+
+enum exit_action svm_handle_npf(struct vcpu *v)
+{
+    struct vmcb *vmcb = v->arch.vmcb;
+    uint64_t info = vmcb->control.exit_info1;
+    uint64_t gpa = vmcb->control.exit_info2;
+    if (info & (NPF_FETCH | NPF_IN_PT_WALK)) {
+        domain_kill(v->dom, "vcpu%u %s guest-physical %#llx, which is not RAM (RIP %#llx)",
+                    v->index, info & NPF_FETCH ? "executed from" : "keeps page tables at",
+                    (unsigned long long)gpa, (unsigned long long)vmcb->save.rip);
+        return EXIT_STOP;
+    }
+    uint8_t bytes[INSN_MAX_LENGTH];
+    unsigned n = svm_fetch_instruction(v, bytes);
+    struct insn insn;
+    enum insn_status st = insn_decode(&insn, bytes, n, cpu_mode(&vmcb->save));
+    int rc = MMIO_ERR_UNSUPPORTED;
+    if (st == INSN_OK) {
+        struct mmio_bus bus = { .read = bus_read, .write = bus_write, .ctx = v };
+        rc = mmio_emulate(&insn, &v->arch.gprs, &vmcb->save.rflags, &bus, gpa);
+    }
+    if (rc < 0) {
+        char hex[3 * INSN_MAX_LENGTH + 1];
+        log_bytes(hex, sizeof hex, bytes, n);
+        domain_kill(v->dom, "vcpu%u: cannot emulate the MMIO access to %#llx at RIP %#llx "
+                    "(decode %d, emulate %d; bytes %s)", v->index, (unsigned long long)gpa,
+                    (unsigned long long)vmcb->save.rip, st, rc, hex);
+        return EXIT_STOP;
+    }
+    if (rc > 0)
+        svm_skip_instruction(v, (unsigned)rc);
+    return EXIT_RESUME;
+}

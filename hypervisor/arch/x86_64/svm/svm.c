@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Per-CPU SVM enablement and per-domain/per-vCPU control structures. */
+#include <stddef.h>
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/regs.h>
+#include <arch/regs_offsets.h>
+#include <arch/svm.h>
+#include <arch/vmcb.h>
+#include <skerry/domain.h>
+#include <skerry/log.h>
+#include <skerry/memory.h>
+#include <skerry/panic.h>
+#include <skerry/percpu.h>
+
+_Static_assert(offsetof(struct x86_gprs, r[X86_RDI]) == GPR_RDI, "GPR offsets");
+_Static_assert(offsetof(struct x86_gprs, r[X86_R15]) == GPR_R15, "GPR offsets");
+
+#define CPUID_80000001_ECX_SVM (1u << 2)
+#define CPUID_8000000A_EDX_NP  (1u << 0)
+#define VM_CR_SVMDIS           (1ull << 4)
+#define IOPM_PAGES  3
+#define MSRPM_PAGES 2
+#define PAT_DEFAULT 0x0007040600070406ull
+
+static uint32_t nr_asids;
+
+uint32_t svm_nr_asids(void)
+{
+    return nr_asids;
+}
+
+void svm_check_support(void)
+{
+    if (!(cpuid(0x80000001).ecx & CPUID_80000001_ECX_SVM))
+        panic("this CPU has no AMD-V (SVM): the vmkernel needs it "
+              "(under QEMU use -cpu qemu64,+svm,+npt)");
+    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
+        panic("SVM is disabled by the firmware (VM_CR.SVMDIS): enable it in the BIOS setup");
+    struct cpuid_regs svm = cpuid(0x8000000A);
+    if (!(svm.edx & CPUID_8000000A_EDX_NP))
+        panic("this CPU's SVM has no nested paging (NPT): the vmkernel needs it "
+              "(under QEMU add +npt to -cpu)");
+    nr_asids = svm.ebx;
+    log_info("SVM revision %u, %u ASIDs, features %#x", svm.eax & 0xFF, svm.ebx, svm.edx);
+}
+
+void svm_cpu_init(void)
+{
+    struct arch_pcpu *a = &this_cpu()->arch;
+    void *hsave = frames_alloc(1);
+    void *host_area = frames_alloc(1);
+    if (!hsave || !host_area)
+        panic("no memory for the SVM host save areas");
+    a->hsave_pa = virt_to_phys(hsave);
+    a->host_vmcb_pa = virt_to_phys(host_area);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, a->hsave_pa);
+    /* Capture the host's FS/GS/TR/syscall state for VMLOAD after each exit. */
+    __asm__ volatile("vmsave %0" ::"a"(a->host_vmcb_pa) : "memory");
+}
+
+int svm_domain_init(struct domain *d)
+{
+    d->arch.iopm = frames_alloc(IOPM_PAGES);
+    d->arch.msrpm = frames_alloc(MSRPM_PAGES);
+    if (!d->arch.iopm || !d->arch.msrpm)
+        return -1;
+    /* Everything intercepted; the domain builder opens what it passes through. */
+    memset(d->arch.iopm, 0xFF, IOPM_PAGES * FRAME_SIZE);
+    memset(d->arch.msrpm, 0xFF, MSRPM_PAGES * FRAME_SIZE);
+    d->arch.asid = 1 + d->id % (nr_asids - 1);
+    return 0;
+}
+
+void svm_domain_destroy(struct domain *d)
+{
+    if (d->arch.iopm)
+        frames_free(d->arch.iopm, IOPM_PAGES);
+    if (d->arch.msrpm)
+        frames_free(d->arch.msrpm, MSRPM_PAGES);
+    d->arch.iopm = NULL;
+    d->arch.msrpm = NULL;
+}
+
+static void set_intercepts(struct vmcb_control *c)
+{
+    c->intercept_exceptions = (1u << 1) | (1u << 17) | (1u << 18);  /* #DB, #AC, #MC */
+    c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
+                         INTERCEPT_CPUID | INTERCEPT_RSM | INTERCEPT_HLT | INTERCEPT_INVLPGA |
+                         INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
+    c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
+                         INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
+                         INTERCEPT_ICEBP | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
+                         INTERCEPT_XSETBV | INTERCEPT_RDTSCP;
+}
+
+int svm_vcpu_init(struct vcpu *v)
+{
+    struct vmcb *vmcb = frames_alloc(1);
+    if (!vmcb)
+        return -1;
+    v->arch.vmcb = vmcb;
+    v->arch.last_pcpu = -1;
+    fpu_state_init(&v->arch.fpu);
+    struct domain *d = v->dom;
+    struct vmcb_control *c = &vmcb->control;
+    set_intercepts(c);
+    c->iopm_base_pa = virt_to_phys(d->arch.iopm);
+    c->msrpm_base_pa = virt_to_phys(d->arch.msrpm);
+    c->asid = d->arch.asid;
+    c->tlb_control = TLB_CONTROL_FLUSH_ASID;
+    c->vintr = VINTR_MASKING;
+    c->np_control = 1;
+    c->n_cr3 = d->arch.npt.root_pa;
+    vmcb->save.g_pat = PAT_DEFAULT;
+    vmcb->save.dr6 = 0xFFFF0FF0;
+    vmcb->save.dr7 = 0x400;
+    vmcb->save.rflags = 0x2;
+    return 0;
+}
+
+void svm_vcpu_destroy(struct vcpu *v)
+{
+    fpu_release(&v->arch.fpu);
+    if (v->arch.vmcb)
+        frames_free(v->arch.vmcb, 1);
+    v->arch.vmcb = NULL;
+}
+
+static void flat_segment(struct vmcb_segment *s, uint16_t sel, uint16_t attrib)
+{
+    *s = (struct vmcb_segment){ .selector = sel, .attrib = attrib, .limit = 0xFFFFFFFF, .base = 0 };
+}
+
+void svm_vcpu_set_long_mode(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base,
+                            uint16_t gdt_limit)
+{
+    struct vmcb_save *s = &v->arch.vmcb->save;
+    flat_segment(&s->cs, 0x10, SEG_ATTR_CODE64);
+    flat_segment(&s->ds, 0x18, SEG_ATTR_DATA);
+    flat_segment(&s->es, 0x18, SEG_ATTR_DATA);
+    flat_segment(&s->ss, 0x18, SEG_ATTR_DATA);
+    flat_segment(&s->fs, 0x18, SEG_ATTR_DATA);
+    flat_segment(&s->gs, 0x18, SEG_ATTR_DATA);
+    s->gdtr = (struct vmcb_segment){ .limit = gdt_limit, .base = gdt_base };
+    s->idtr = (struct vmcb_segment){ .limit = 0 };
+    s->tr = (struct vmcb_segment){ .selector = 0, .attrib = SEG_ATTR_TSS64_BUSY, .limit = 0x67 };
+    s->ldtr = (struct vmcb_segment){ .attrib = SEG_ATTR_LDT, .limit = 0xFFFF };
+    s->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
+    s->cr3 = cr3;
+    s->cr4 = CR4_PAE;
+    s->efer = EFER_LME | EFER_LMA | EFER_SVME;   /* SVME must stay set in the VMCB */
+    s->cpl = 0;
+    s->rip = rip;
+    s->rflags = 0x2;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Domain life cycle.  RAM comes from the frame allocator in 2 MiB chunks
+ * (mapped with large nested pages); everything outside RAM is left
+ * unmapped in the nested page tables, so any access to it exits and is
+ * emulated (device pages) or treated as unassigned -- never another
+ * domain's or the vmkernel's memory.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/npt.h>
+#include <arch/svm.h>
+#include <arch/svm_exit.h>
+#include <skerry/domain.h>
+#include <skerry/log.h>
+#include <skerry/memory.h>
+#include <skerry/sched.h>
+#include <skerry/vcpu.h>
+#include <skerry/vdev_platform.h>
+
+#define RAM_CHUNK (2ull << 20)
+
+static struct domain *domains[MAX_DOMAINS];
+static spinlock_t domains_lock = SPINLOCK_INIT;
+static unsigned next_domain_id;
+static unsigned nr_alive;
+
+static uint64_t *npt_alloc_table(void *ctx, uint64_t *pa)
+{
+    (void)ctx;
+    uint64_t *t = frames_alloc(1);
+    if (t)
+        *pa = virt_to_phys(t);
+    return t;
+}
+
+static uint64_t *npt_table_at(void *ctx, uint64_t pa)
+{
+    (void)ctx;
+    return phys_to_virt(pa);
+}
+
+static void npt_free_table(void *ctx, uint64_t *table)
+{
+    (void)ctx;
+    frames_free(table, 1);
+}
+
+static const struct npt_ops host_npt_ops = {
+    .alloc_table = npt_alloc_table, .table_at = npt_table_at, .free_table = npt_free_table,
+};
+
+static void free_domain(struct domain *d)
+{
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i])
+            vcpu_destroy(d->vcpus[i]);
+    uint64_t chunks = d->mem_size / RAM_CHUNK;
+    for (uint64_t i = 0; d->ram_frames && i < chunks; i++)
+        if (d->ram_frames[i])
+            frames_free(phys_to_virt(d->ram_frames[i]), RAM_CHUNK / FRAME_SIZE);
+    free(d->ram_frames);
+    if (d->arch.npt.root)
+        npt_destroy(&d->arch.npt);
+    svm_domain_destroy(d);
+    free(d);
+}
+
+static const char *alloc_ram(struct domain *d)
+{
+    uint64_t chunks = d->mem_size / RAM_CHUNK;
+    d->ram_frames = calloc(chunks, sizeof *d->ram_frames);
+    if (!d->ram_frames)
+        return "out of vmkernel heap";
+    for (uint64_t i = 0; i < chunks; i++) {
+        void *chunk = frames_alloc_aligned(RAM_CHUNK / FRAME_SIZE, RAM_CHUNK);
+        if (!chunk)
+            return "not enough free machine memory";
+        d->ram_frames[i] = virt_to_phys(chunk);
+        if (npt_map(&d->arch.npt, i * RAM_CHUNK, d->ram_frames[i], RAM_CHUNK, NPT_RWX) < 0)
+            return "out of memory for nested page tables";
+    }
+    return NULL;
+}
+
+struct domain *domain_create(const struct domain_config *cfg, const char **why)
+{
+    if (cfg->nr_vcpus == 0 || cfg->nr_vcpus > MAX_VCPUS_PER_DOM) {
+        *why = "vCPU count must be between 1 and 8";
+        return NULL;
+    }
+    if (cfg->mem_size == 0 || cfg->mem_size > VDEV_IOAPIC_BASE) {
+        *why = "memory size must be between 2 MiB and 4076 MiB";
+        return NULL;
+    }
+    struct domain *d = calloc(1, sizeof *d);
+    if (!d) {
+        *why = "out of vmkernel heap";
+        return NULL;
+    }
+    d->id = __atomic_fetch_add(&next_domain_id, 1, __ATOMIC_RELAXED);
+    snprintf(d->name, sizeof d->name, "%s", cfg->name);
+    d->mem_size = (cfg->mem_size + RAM_CHUNK - 1) & ~(RAM_CHUNK - 1);
+    d->nr_vcpus = cfg->nr_vcpus;
+    *why = NULL;
+    if (svm_domain_init(d) < 0 || npt_init(&d->arch.npt, &host_npt_ops, NULL) < 0)
+        *why = "out of memory for control structures";
+    if (!*why)
+        *why = alloc_ram(d);
+    vdev_platform_init(d);
+    for (unsigned i = 0; !*why && i < d->nr_vcpus; i++)
+        if (!(d->vcpus[i] = vcpu_create(d, i)))
+            *why = "out of memory for a vCPU";
+    if (*why) {
+        free_domain(d);
+        return NULL;
+    }
+    d->nr_vcpus_alive = d->nr_vcpus;
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    domains[d->id % MAX_DOMAINS] = d;
+    nr_alive++;
+    spin_unlock_irqrestore(&domains_lock, flags);
+    return d;
+}
+
+void *domain_gpa_to_host(struct domain *d, uint64_t gpa, uint64_t len)
+{
+    if (len == 0 || gpa >= d->mem_size || len > d->mem_size - gpa)
+        return NULL;
+    if ((gpa & (RAM_CHUNK - 1)) + len > RAM_CHUNK)
+        return NULL;                  /* chunks are not contiguous in host memory */
+    return phys_to_virt(d->ram_frames[gpa / RAM_CHUNK] + (gpa & (RAM_CHUNK - 1)));
+}
+
+uint64_t guest_tsc_now(const struct vcpu *v)
+{
+    return rdtsc() + v->arch.vmcb->control.tsc_offset;
+}
+
+void domain_kill(struct domain *d, const char *fmt, ...)
+{
+    if (__atomic_exchange_n(&d->dying, true, __ATOMIC_ACQ_REL))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->end_reason, sizeof d->end_reason, fmt, ap);
+    va_end(ap);
+    log_warn("dom%u %s: ending: %s", d->id, d->name, d->end_reason);
+    sched_stop_domain(d);
+}
+
+static void log_exit_counts(const struct domain *d)
+{
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        const struct vcpu *v = d->vcpus[i];
+        char line[256];
+        int n = snprintf(line, sizeof line, "dom%u %s vcpu%u (world %u): run %llu us, ready %llu us, exits",
+                         d->id, d->name, i, v->world_id, (unsigned long long)(v->run_ns / 1000),
+                         (unsigned long long)(v->ready_ns / 1000));
+        for (unsigned r = 0; r < NR_EXIT_REASONS && n < (int)sizeof line; r++)
+            if (v->exits[r])
+                n += snprintf(line + n, sizeof line - (size_t)n, " %s=%llu", svm_exit_reason_name(r),
+                              (unsigned long long)v->exits[r]);
+        log_info("%s", line);
+    }
+}
+
+void domain_vcpu_stopped(struct vcpu *v)
+{
+    struct domain *d = v->dom;
+    if (__atomic_sub_fetch(&d->nr_vcpus_alive, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    log_exit_counts(d);
+    log_info("dom%u %s: ended (%s)", d->id, d->name, d->end_reason);
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    domains[d->id % MAX_DOMAINS] = NULL;
+    unsigned left = --nr_alive;
+    spin_unlock_irqrestore(&domains_lock, flags);
+    free_domain(d);
+    if (left == 0)
+        log_info("all domains have ended; %llu MiB free", (unsigned long long)(memory_free_bytes() >> 20));
+}
+
+unsigned domains_alive(void)
+{
+    return nr_alive;
+}
+
+struct domain *domain_by_index(unsigned i)
+{
+    return i < MAX_DOMAINS ? domains[i] : NULL;
+}

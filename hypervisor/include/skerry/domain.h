@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Domains and their vCPUs ("worlds": what the scheduler runs).  A domain
+ * owns guest RAM at guest-physical 0..mem_size, its nested page tables
+ * and its virtual platform (vLAPIC per vCPU, one vIOAPIC).
+ */
+#ifndef SKERRY_DOMAIN_H
+#define SKERRY_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <arch/svm_exit_codes.h>
+#include <arch/vcpu_arch.h>
+#include <skerry/spinlock.h>
+#include <skerry/vioapic.h>
+#include <skerry/vlapic.h>
+
+#define MAX_DOMAINS        32
+#define MAX_VCPUS_PER_DOM  8
+#define DOMAIN_NAME_MAX    32
+#define DEBUG_LINE_MAX     160
+
+enum vcpu_state {
+    VCPU_RUNNABLE,    /* on the run queue */
+    VCPU_RUNNING,     /* on a CPU */
+    VCPU_BLOCKED,     /* HLT with interrupts enabled: waits for an interrupt */
+    VCPU_HALTED,      /* HLT with interrupts disabled: only NMI/INIT wake it */
+    VCPU_DEAD,
+};
+
+struct domain;
+
+struct vcpu {
+    struct domain *dom;
+    unsigned index;               /* within the domain */
+    unsigned world_id;            /* system-wide */
+    enum vcpu_state state;
+    struct vcpu *run_next;        /* run-queue link */
+    spinlock_t lapic_lock;        /* serialises vLAPIC access from other CPUs */
+    struct vlapic vlapic;
+    /* Work the vLAPIC asked for under lapic_lock, done after it is dropped. */
+    struct vlapic_ipi ipi_outbox[4];
+    unsigned nr_ipi_outbox;
+    uint8_t eoi_outbox[4];
+    unsigned nr_eoi_outbox;
+    bool nmi_pending;
+    int running_on;               /* pCPU id, or -1 */
+    uint64_t run_ns;              /* time spent in the guest */
+    uint64_t ready_ns;            /* time spent runnable but waiting */
+    uint64_t state_since_ns;
+    uint64_t exits[NR_EXIT_REASONS];
+    struct arch_vcpu arch;
+};
+
+struct domain {
+    unsigned id;
+    char name[DOMAIN_NAME_MAX];
+    bool dying;                   /* set once; its vCPUs stop at their next exit */
+    char end_reason[128];
+    uint64_t mem_size;            /* bytes of RAM at guest-physical 0 */
+    uint64_t *ram_frames;         /* host address of each 2 MiB chunk of RAM */
+    unsigned nr_vcpus;
+    unsigned nr_vcpus_alive;
+    struct vcpu *vcpus[MAX_VCPUS_PER_DOM];
+    struct vioapic vioapic;
+    spinlock_t ioapic_lock;
+    char debug_line[DEBUG_LINE_MAX];   /* port 0xE9 output being assembled */
+    unsigned debug_len;
+    struct arch_domain arch;
+};
+
+struct domain_config {
+    const char *name;
+    uint64_t mem_size;
+    unsigned nr_vcpus;
+};
+
+/* Create a domain with zeroed RAM; NULL (with *why) if it cannot be built. */
+struct domain *domain_create(const struct domain_config *cfg, const char **why);
+/* Host pointer for guest-physical address gpa spanning len bytes of RAM, or NULL. */
+void *domain_gpa_to_host(struct domain *d, uint64_t gpa, uint64_t len);
+/* End a domain: logs the reason and stops its vCPUs (from any CPU). */
+void domain_kill(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Called by the scheduler when a vCPU of a dying domain has stopped. */
+void domain_vcpu_stopped(struct vcpu *v);
+unsigned domains_alive(void);
+struct domain *domain_by_index(unsigned i);
+uint64_t guest_tsc_now(const struct vcpu *v);
+
+#endif

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Dispatch of a domain's emulated port and MMIO accesses: vLAPIC and
+ * vIOAPIC pages, the debug console port, the VMware backdoor.  Anything
+ * else behaves as unassigned on a PC: reads return all ones, writes are
+ * dropped, and nothing of another domain or the vmkernel is ever visible.
+ */
+#include <skerry/domain.h>
+#include <skerry/log.h>
+#include <skerry/vcpu.h>
+#include <skerry/vdev_platform.h>
+
+#define LAPIC_PAGE_SIZE 0x1000
+
+static uint64_t all_ones(unsigned size)
+{
+    return size >= 8 ? UINT64_MAX : (1ull << (size * 8)) - 1;
+}
+
+static bool ioapic_deliver(void *ctx, uint8_t dest, bool logical, uint8_t vector,
+                           uint8_t delivery_mode, bool level)
+{
+    struct domain *d = ctx;
+    bool accepted = false;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v || !vlapic_match_destination(&v->vlapic, dest, logical, false))
+            continue;
+        if (delivery_mode == VLAPIC_DM_NMI)
+            vcpu_raise_nmi(v);
+        else
+            vcpu_raise_interrupt(v, vector, level);
+        accepted = true;
+        if (delivery_mode == VLAPIC_DM_LOWEST)
+            break;                     /* one recipient is enough */
+    }
+    return accepted;
+}
+
+static const struct vioapic_ops ioapic_ops = { .deliver = ioapic_deliver };
+
+void vdev_platform_init(struct domain *d)
+{
+    spinlock_t unlocked = SPINLOCK_INIT;
+    d->ioapic_lock = unlocked;
+    vioapic_init(&d->vioapic, VDEV_IOAPIC_BASE, 0, &ioapic_ops, d);
+}
+
+void vdev_ioapic_eoi(struct domain *d, uint8_t vector)
+{
+    uint64_t flags = spin_lock_irqsave(&d->ioapic_lock);
+    vioapic_eoi(&d->vioapic, vector);
+    spin_unlock_irqrestore(&d->ioapic_lock, flags);
+}
+
+void vdev_ioapic_set_irq(struct domain *d, unsigned pin, bool asserted)
+{
+    uint64_t flags = spin_lock_irqsave(&d->ioapic_lock);
+    vioapic_set_irq(&d->vioapic, pin, asserted);
+    spin_unlock_irqrestore(&d->ioapic_lock, flags);
+}
+
+/* Port 0xE9: bytes are collected into lines and logged under the domain's name. */
+static void debug_console_putc(struct domain *d, char c)
+{
+    if (c == '\n' || d->debug_len == DEBUG_LINE_MAX - 1) {
+        d->debug_line[d->debug_len] = '\0';
+        log_info("dom%u %s: %s", d->id, d->name, d->debug_line);
+        d->debug_len = 0;
+        if (c == '\n')
+            return;
+    }
+    if (c != '\r')
+        d->debug_line[d->debug_len++] = c;
+}
+
+uint32_t vdev_port_read(struct vcpu *v, uint16_t port, unsigned size)
+{
+    if (port == VDEV_DEBUG_PORT)
+        return VDEV_DEBUG_PORT;        /* Bochs convention: presence check reads 0xE9 */
+    (void)v;
+    return (uint32_t)all_ones(size);
+}
+
+void vdev_port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
+{
+    if (port == VDEV_DEBUG_PORT && size == 1) {
+        debug_console_putc(v->dom, (char)value);
+        return;
+    }
+}
+
+static bool in_lapic_page(struct vcpu *v, uint64_t gpa)
+{
+    return vlapic_enabled(&v->vlapic) && !vlapic_x2apic_mode(&v->vlapic) &&
+           gpa >= vlapic_mmio_base(&v->vlapic) && gpa < vlapic_mmio_base(&v->vlapic) + LAPIC_PAGE_SIZE;
+}
+
+uint64_t vdev_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size)
+{
+    if (in_lapic_page(v, gpa))
+        return vcpu_lapic_mmio_read(v, (uint32_t)(gpa - vlapic_mmio_base(&v->vlapic)), size);
+    if (vioapic_mmio_contains(&v->dom->vioapic, gpa, size)) {
+        uint64_t flags = spin_lock_irqsave(&v->dom->ioapic_lock);
+        uint64_t val = vioapic_mmio_read(&v->dom->vioapic, gpa, size);
+        spin_unlock_irqrestore(&v->dom->ioapic_lock, flags);
+        return val;
+    }
+    return all_ones(size);
+}
+
+void vdev_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t value)
+{
+    if (in_lapic_page(v, gpa)) {
+        vcpu_lapic_mmio_write(v, (uint32_t)(gpa - vlapic_mmio_base(&v->vlapic)), size,
+                              (uint32_t)value);
+        return;
+    }
+    if (vioapic_mmio_contains(&v->dom->vioapic, gpa, size)) {
+        uint64_t flags = spin_lock_irqsave(&v->dom->ioapic_lock);
+        vioapic_mmio_write(&v->dom->vioapic, gpa, size, (uint32_t)value);
+        spin_unlock_irqrestore(&v->dom->ioapic_lock, flags);
+    }
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Fetch Debian packages at the versions pinned in a lock file into a cache.
+#
+#   fetch-debs.sh <lockfile> <cache-dir> <package>...
+#       make sure <cache-dir>/<name>_<version>_<arch>.deb exists for each
+#       package (downloaded with `apt-get download name=version`), print the
+#       path of each .deb, one a line.  Quiet when everything is cached.
+#   fetch-debs.sh --lock <lockfile> <package>...
+#       pin each package at its current apt candidate version (appended to
+#       the lock file, or updated in place if already there).
+set -euo pipefail
+
+die() { echo "fetch-debs.sh: $*" >&2; exit 1; }
+
+# Pinned version of $1 in lock file $2, or nothing.
+lookup() {
+    awk -F= -v p="$1" '/^[[:space:]]*(#|$)/ { next }
+        { gsub(/[[:space:]]/, "") } $1 == p { print $2; exit }' "$2"
+}
+
+sudo=()                         # apt-get update needs root; download does not
+((EUID == 0)) || sudo=(sudo)
+
+candidate() {
+    apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2; exit }'
+}
+
+if [[ ${1:-} == --lock ]]; then
+    (($# >= 3)) || die "usage: fetch-debs.sh --lock <lockfile> <package>..."
+    lock=$2; shift 2
+    for p in "$@"; do
+        v=$(candidate "$p")
+        if [[ -z $v || $v == "(none)" ]]; then
+            "${sudo[@]}" apt-get update -q >&2 || true
+            v=$(candidate "$p")
+        fi
+        [[ -n $v && $v != "(none)" ]] || die "no apt candidate for '$p'"
+        if [[ -n $(lookup "$p" "$lock") ]]; then
+            sed -i "s|^[[:space:]]*$p[[:space:]]*=.*|$p=$v|" "$lock"
+        else
+            echo "$p=$v" >> "$lock"
+        fi
+        echo "locked $p=$v" >&2
+    done
+    exit 0
+fi
+
+(($# >= 3)) || die "usage: fetch-debs.sh <lockfile> <cache-dir> <package>...  (or --lock <lockfile> <package>...)"
+lock=$1 cache=$2; shift 2
+[[ -r $lock ]] || die "lock file '$lock' not found"
+mkdir -p "$cache"
+arch=$(dpkg --print-architecture)
+updated=0
+dl=(apt-get download -q)
+# As root apt falls back to an unsandboxed download anyway (the _apt user
+# cannot write the cache dir); say so up front to skip its warning.
+((EUID == 0)) && dl+=(-o APT::Sandbox::User=root)
+
+for p in "$@"; do
+    v=$(lookup "$p" "$lock")
+    [[ -n $v ]] || die "package '$p' is not pinned in $lock; add a '$p=<version>' line" \
+        "(run: $0 --lock $lock $p)"
+    # apt-get download names files with the epoch colon escaped as %3a;
+    # arch-independent packages end in _all, so accept either.
+    base="${p}_${v//:/%3a}"
+    deb=
+    for a in "$arch" all; do
+        [[ -f $cache/${base}_$a.deb ]] && { deb=$cache/${base}_$a.deb; break; }
+    done
+    if [[ -z $deb ]]; then
+        echo "fetching $p=$v" >&2
+        if ! (cd "$cache" && "${dl[@]}" "$p=$v" >&2); then
+            # Stale or missing package lists: refresh once, then retry.
+            ((updated)) || { "${sudo[@]}" apt-get update -q >&2; updated=1; }
+            (cd "$cache" && "${dl[@]}" "$p=$v" >&2) ||
+                die "cannot download $p=$v (is the version still in the archive?)"
+        fi
+        for a in "$arch" all; do
+            [[ -f $cache/${base}_$a.deb ]] && { deb=$cache/${base}_$a.deb; break; }
+        done
+        [[ -n $deb ]] || die "apt-get download of $p=$v did not produce $cache/${base}_<arch>.deb"
+    fi
+    echo "$deb"
+done

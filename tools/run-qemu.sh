@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot the stack in QEMU (TCG, SVM with nested paging).
+#   tools/run-qemu.sh             interactive: COM1 on this terminal
+#   tools/run-qemu.sh --headless  background: build/run/{console,vmkernel}.log, qemu.pid
+#   tools/run-qemu.sh --stop      end a headless run
+# Extra modules (test domains) come from $MODULES ("path args,path args").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run=build/run
+mkdir -p "$run"
+pidfile=$run/qemu.pid
+
+if [[ ${1:-} == --stop ]]; then
+    if [[ -f $pidfile ]] && kill "$(cat "$pidfile")" 2>/dev/null; then
+        echo "stopped QEMU (pid $(cat "$pidfile"))"
+    else
+        echo "no headless run is active"
+    fi
+    rm -f "$pidfile"
+    exit 0
+fi
+
+modules=${MODULES:-"build/tests/guests/hello.elf name=hello"}
+args=(-M q35 -cpu qemu64,+svm,+npt -smp "${SMP:-2}" -m "${MEM:-2048}" -no-reboot
+      -kernel build/vmkernel.elf -append "${VMKERNEL_ARGS:-}" -initrd "$modules")
+
+if [[ ${1:-} == --headless ]]; then
+    qemu-system-x86_64 "${args[@]}" -display none -monitor none \
+        -serial "file:$run/console.log" -serial "file:$run/vmkernel.log" \
+        -daemonize -pidfile "$pidfile"
+    echo "QEMU running in the background (pid $(cat "$pidfile"))"
+    echo "  console:       $run/console.log"
+    echo "  vmkernel log:  $run/vmkernel.log"
+    echo "  stop it with:  make stop"
+else
+    echo "Skerry in QEMU: COM1 is this terminal, the vmkernel log goes to $run/vmkernel.log."
+    echo "Quit QEMU with Ctrl-A X (Ctrl-A C for the QEMU monitor)."
+    exec qemu-system-x86_64 "${args[@]}" -nographic \
+        -serial mon:stdio -serial "file:$run/vmkernel.log"
+fi
