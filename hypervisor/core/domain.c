@@ -26,7 +26,8 @@
 static struct domain *domains[MAX_DOMAINS];
 static spinlock_t domains_lock = SPINLOCK_INIT;
 static unsigned next_domain_id;
-static unsigned nr_alive;
+/* Starts at 1: boot holds a reference until every module is loaded. */
+static unsigned nr_alive = 1;
 
 static uint64_t *npt_alloc_table(void *ctx, uint64_t *pa)
 {
@@ -152,6 +153,8 @@ void domain_kill(struct domain *d, const char *fmt, ...)
     sched_stop_domain(d);
 }
 
+static void log_all_ended(void);
+
 static void log_exit_counts(const struct domain *d)
 {
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
@@ -181,7 +184,21 @@ void domain_vcpu_stopped(struct vcpu *v)
     spin_unlock_irqrestore(&domains_lock, flags);
     free_domain(d);
     if (left == 0)
-        log_info("all domains have ended; %llu MiB free", (unsigned long long)(memory_free_bytes() >> 20));
+        log_all_ended();
+}
+
+static void log_all_ended(void)
+{
+    log_info("all domains have ended; %llu MiB free", (unsigned long long)(memory_free_bytes() >> 20));
+}
+
+void domains_boot_done(void)
+{
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    unsigned left = --nr_alive;
+    spin_unlock_irqrestore(&domains_lock, flags);
+    if (left == 0)
+        log_all_ended();
 }
 
 unsigned domains_alive(void)

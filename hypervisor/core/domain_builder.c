@@ -87,7 +87,7 @@ static void module_name(const char *cmdline, char *out, size_t cap)
     out[n] = '\0';
 }
 
-static void create_test_domain(const struct boot_module *m)
+static struct domain *create_test_domain(const struct boot_module *m)
 {
     char name[DOMAIN_NAME_MAX];
     module_name(m->cmdline, name, sizeof name);
@@ -97,7 +97,7 @@ static void create_test_domain(const struct boot_module *m)
     const char *why = NULL;
     if (elf64_parse(image, size, &elf, &why) < 0) {
         log_err("module %s: not loaded: %s", m->cmdline, why);
-        return;
+        return NULL;
     }
     struct domain_config cfg = {
         .name = name,
@@ -107,12 +107,12 @@ static void create_test_domain(const struct boot_module *m)
     struct domain *d = domain_create(&cfg, &why);
     if (!d) {
         log_err("module %s: cannot create the domain: %s", m->cmdline, why);
-        return;
+        return NULL;
     }
     if (load_segments(d, image, &elf, &why) < 0) {
         log_err("module %s: cannot load: %s", m->cmdline, why);
         domain_kill(d, "image could not be loaded");
-        return;
+        return NULL;
     }
     build_identity_map(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
@@ -123,19 +123,28 @@ static void create_test_domain(const struct boot_module *m)
     }
     log_info("dom%u %s: test domain, %u vCPU(s), %llu MiB, entry %#llx", d->id, d->name,
              d->nr_vcpus, (unsigned long long)(d->mem_size >> 20), (unsigned long long)elf.entry);
-    for (unsigned i = 0; i < d->nr_vcpus; i++)
-        sched_add_vcpu(d->vcpus[i]);
+    return d;
 }
 
 void domains_create_from_modules(const struct boot_info *bi)
 {
+    struct domain *built[MB_MAX_MODULES];
+    unsigned n = 0;
     for (unsigned i = 0; i < bi->nr_modules; i++) {
         const struct boot_module *m = &bi->modules[i];
-        if (elf64_is_elf64(phys_to_virt(m->start), (size_t)(m->end - m->start)))
-            create_test_domain(m);
-        else
+        if (!elf64_is_elf64(phys_to_virt(m->start), (size_t)(m->end - m->start))) {
             log_warn("module %u (%s): unknown format, ignored", i, m->cmdline);
+            continue;
+        }
+        struct domain *d = create_test_domain(m);
+        if (d)
+            built[n++] = d;
     }
-    if (domains_alive() == 0)
+    /* Start them together, once all are built, so they share the CPUs. */
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = 0; j < built[i]->nr_vcpus; j++)
+            sched_add_vcpu(built[i]->vcpus[j]);
+    if (domains_alive() == 1)
         log_warn("no domain was started: nothing to run");
+    domains_boot_done();
 }

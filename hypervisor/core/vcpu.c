@@ -6,18 +6,20 @@
  * level-triggered vectors) is queued and done after the lock is dropped,
  * so that no CPU ever holds two vLAPIC locks.
  */
-#include <stdlib.h>
 #include <string.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/svm.h>
 #include <skerry/domain.h>
 #include <skerry/log.h>
+#include <skerry/memory.h>
 #include <skerry/percpu.h>
 #include <skerry/sched.h>
 #include <skerry/time.h>
 #include <skerry/vcpu.h>
 #include <skerry/vdev_platform.h>
+
+#define VCPU_FRAMES ((sizeof(struct vcpu) + FRAME_SIZE - 1) / FRAME_SIZE)
 
 static unsigned next_world_id = 1;
 
@@ -99,7 +101,8 @@ static void flush_outbox(struct vcpu *v)
 
 struct vcpu *vcpu_create(struct domain *d, unsigned index)
 {
-    struct vcpu *v = calloc(1, sizeof *v);
+    /* Whole frames: the FXSAVE area inside must be 16-byte aligned. */
+    struct vcpu *v = frames_alloc(VCPU_FRAMES);
     if (!v)
         return NULL;
     v->dom = d;
@@ -116,7 +119,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned index)
         .bsp = index == 0,
     };
     if (!vlapic_init(&v->vlapic, &cfg, &vcpu_vlapic_ops, v) || svm_vcpu_init(v) < 0) {
-        free(v);
+        frames_free(v, VCPU_FRAMES);
         return NULL;
     }
     return v;
@@ -125,7 +128,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned index)
 void vcpu_destroy(struct vcpu *v)
 {
     svm_vcpu_destroy(v);
-    free(v);
+    frames_free(v, VCPU_FRAMES);
 }
 
 void vcpu_update_timers(struct vcpu *v)

@@ -16,6 +16,7 @@ enum {
 #define APIC_BASE_ENABLE   (1ull << 11)
 #define SVR_ENABLE         (1u << 8)
 #define LVT_MASKED         (1u << 16)
+#define ICR_DELIVERY_NMI   (4u << 8)
 #define ICR_DELIVERY_INIT  (5u << 8)
 #define ICR_DELIVERY_SIPI  (6u << 8)
 #define ICR_LEVEL_ASSERT   (1u << 14)
@@ -103,6 +104,11 @@ void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 void lapic_send_ipi_all_others(uint8_t vector)
 {
     send_icr(0, ICR_ALL_BUT_SELF | vector);
+}
+
+void lapic_send_nmi_all_others(void)
+{
+    send_icr(0, ICR_ALL_BUT_SELF | ICR_DELIVERY_NMI);
 }
 
 void lapic_send_init(uint32_t apic_id)

@@ -75,7 +75,7 @@ static void backtrace_from(uint64_t rbp)
 
 static void stop_other_cpus(void)
 {
-    lapic_send_ipi_all_others(VECTOR_PANIC);
+    lapic_send_nmi_all_others();
 }
 
 _Noreturn static void halt_forever(void)
@@ -155,7 +155,7 @@ _Noreturn void panic(const char *fmt, ...)
     halt_forever();
 }
 
-/* Other CPUs arrive here through VECTOR_PANIC (or NMI) and stay. */
+/* Other CPUs arrive here through the panic NMI and stay. */
 _Noreturn void purple_screen_follower(void)
 {
     halt_forever();

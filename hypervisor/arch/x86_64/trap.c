@@ -20,7 +20,7 @@ void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector == VECTOR_NM && fpu_claim_for_host())
         return;
-    if (f->vector == VECTOR_PANIC || (f->vector == VECTOR_NMI && panic_in_progress()))
+    if (f->vector == VECTOR_NMI && panic_in_progress())
         purple_screen_follower();
     if (f->vector < 32)
         purple_screen_trap(f);

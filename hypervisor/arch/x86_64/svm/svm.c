@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <arch/cpu.h>
+#include <arch/permission_maps.h>
 #include <arch/regs.h>
 #include <arch/regs_offsets.h>
 #include <arch/svm.h>
@@ -24,6 +25,12 @@ _Static_assert(offsetof(struct x86_gprs, r[X86_R15]) == GPR_R15, "GPR offsets");
 #define PAT_DEFAULT 0x0007040600070406ull
 
 static uint32_t nr_asids;
+
+/* MSRs whose guest value lives in the VMCB (VMLOAD/VMSAVE state): no exit needed. */
+static const uint32_t vmcb_held_msrs[] = {
+    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+    0x174 /* SYSENTER_CS */, 0x175 /* SYSENTER_ESP */, 0x176 /* SYSENTER_EIP */,
+};
 
 uint32_t svm_nr_asids(void)
 {
@@ -69,6 +76,8 @@ int svm_domain_init(struct domain *d)
     /* Everything intercepted; the domain builder opens what it passes through. */
     memset(d->arch.iopm, 0xFF, IOPM_PAGES * FRAME_SIZE);
     memset(d->arch.msrpm, 0xFF, MSRPM_PAGES * FRAME_SIZE);
+    for (size_t i = 0; i < sizeof vmcb_held_msrs / sizeof vmcb_held_msrs[0]; i++)
+        msrpm_set(d->arch.msrpm, vmcb_held_msrs[i], false, false);
     d->arch.asid = 1 + d->id % (nr_asids - 1);
     return 0;
 }

@@ -8,7 +8,6 @@
 /* Vectors the vmkernel uses on its own CPUs. */
 #define VECTOR_TIMER      0xF0   /* scheduler tick / one-shot host timer */
 #define VECTOR_KICK       0xF1   /* IPI: re-evaluate what this CPU runs */
-#define VECTOR_PANIC      0xF2   /* IPI: another CPU panicked, stop */
 #define VECTOR_SPURIOUS   0xFF
 
 void lapic_init(void);
@@ -18,6 +17,8 @@ void lapic_eoi(void);
 void lapic_timer_oneshot_ns(uint64_t ns);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_send_ipi_all_others(uint8_t vector);
+/* NMI reaches a CPU even with interrupts off: used to stop them on a panic. */
+void lapic_send_nmi_all_others(void);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint8_t page);
 /* Measure the timer's input clock against the TSC (BSP, at boot). */
