@@ -2,25 +2,40 @@
 #include <string.h>
 #include <skerry/cmdline.h>
 
-/* Find the word "key" or "key=..." and return a pointer past the key. */
-static const char *find_key(const char *cmdline, const char *key)
+static size_t word_length(const char *p)
+{
+    size_t n = 0;
+    while (p[n] && p[n] != ' ')
+        n++;
+    return n;
+}
+
+/*
+ * The first word that is "key=value" (want_value) or exactly "key" (not
+ * want_value); returns a pointer just past the key, or NULL.
+ */
+static const char *find_key(const char *cmdline, const char *key, bool want_value)
 {
     size_t klen = strlen(key);
     for (const char *p = cmdline; *p;) {
         while (*p == ' ')
             p++;
-        if (strncmp(p, key, klen) == 0 && (p[klen] == '=' || p[klen] == ' ' || p[klen] == '\0'))
-            return p + klen;
-        while (*p && *p != ' ')
-            p++;
+        size_t wlen = word_length(p);
+        if (wlen >= klen && strncmp(p, key, klen) == 0) {
+            if (want_value && p[klen] == '=')
+                return p + klen;
+            if (!want_value && wlen == klen)
+                return p + klen;
+        }
+        p += wlen;
     }
     return NULL;
 }
 
 bool cmdline_get(const char *cmdline, const char *key, char *out, size_t cap)
 {
-    const char *p = find_key(cmdline, key);
-    if (!p || *p != '=' || cap == 0)
+    const char *p = find_key(cmdline, key, true);
+    if (!p || cap == 0)
         return false;
     p++;
     size_t n = 0;
@@ -34,20 +49,21 @@ bool cmdline_get(const char *cmdline, const char *key, char *out, size_t cap)
 
 bool cmdline_has_flag(const char *cmdline, const char *flag)
 {
-    const char *p = find_key(cmdline, flag);
-    return p && *p != '=';
+    return find_key(cmdline, flag, false) != NULL;
 }
 
-bool cmdline_parse_size(const char *s, uint64_t *out)
+/* Parse s[0..len): decimal or 0x-hex, optional K/M/G suffix, nothing else. */
+static bool parse_size(const char *s, size_t len, uint64_t *out)
 {
+    const char *end = s + len;
     uint64_t v = 0;
-    int base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    unsigned base = 10;
+    if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         base = 16;
         s += 2;
     }
     const char *start = s;
-    for (;; s++) {
+    for (; s < end; s++) {
         unsigned d;
         if (*s >= '0' && *s <= '9')
             d = (unsigned)(*s - '0');
@@ -57,30 +73,38 @@ bool cmdline_parse_size(const char *s, uint64_t *out)
             d = (unsigned)(*s - 'A' + 10);
         else
             break;
-        if (v > (UINT64_MAX - d) / (uint64_t)base)
+        if (v > (UINT64_MAX - d) / base)
             return false;
-        v = v * (uint64_t)base + d;
+        v = v * base + d;
     }
     if (s == start)
         return false;
     unsigned shift = 0;
-    switch (*s) {
-    case 'K': case 'k': shift = 10; s++; break;
-    case 'M': case 'm': shift = 20; s++; break;
-    case 'G': case 'g': shift = 30; s++; break;
-    default: break;
+    if (s < end) {
+        switch (*s) {
+        case 'K': case 'k': shift = 10; break;
+        case 'M': case 'm': shift = 20; break;
+        case 'G': case 'g': shift = 30; break;
+        default: return false;
+        }
+        s++;
     }
-    if (*s != '\0' || (shift && v > (UINT64_MAX >> shift)))
+    if (s != end || (shift && v > (UINT64_MAX >> shift)))
         return false;
     *out = v << shift;
     return true;
 }
 
+bool cmdline_parse_size(const char *s, uint64_t *out)
+{
+    return parse_size(s, strlen(s), out);
+}
+
 uint64_t cmdline_get_u64(const char *cmdline, const char *key, uint64_t fallback)
 {
-    char buf[32];
+    const char *p = find_key(cmdline, key, true);
     uint64_t v;
-    if (cmdline_get(cmdline, key, buf, sizeof buf) && cmdline_parse_size(buf, &v))
+    if (p && parse_size(p + 1, word_length(p + 1), &v))
         return v;
     return fallback;
 }

@@ -28,10 +28,11 @@ static uint64_t clamp_frames(const struct frame_allocator *fa, uint64_t frame)
 
 void frame_range_free(struct frame_allocator *fa, uint64_t base, uint64_t len)
 {
-    if (len == 0 || base + len < base)
+    if (len == 0 || base > UINT64_MAX - (FRAME_SIZE - 1))
         return;
     uint64_t first = clamp_frames(fa, (base + FRAME_SIZE - 1) >> FRAME_SHIFT);
-    uint64_t end = clamp_frames(fa, (base + len) >> FRAME_SHIFT);
+    /* A range reaching the top of the address space ends at the last frame. */
+    uint64_t end = base + len < base ? fa->nr_frames : clamp_frames(fa, (base + len) >> FRAME_SHIFT);
     for (uint64_t f = first; f < end; f++) {
         if (bit_test(fa->bitmap, f)) {
             bit_clear(fa->bitmap, f);

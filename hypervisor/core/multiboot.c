@@ -48,15 +48,15 @@ static int parse_mmap(const uint8_t *mbi, phys_reader_fn read_phys, struct boot_
     uint32_t len = get32(mbi + MBI_MMAP_LENGTH);
     uint32_t addr = get32(mbi + MBI_MMAP_ADDR);
     uint32_t off = 0;
-    while (off + 4 <= len) {
+    while (len - off >= 4) {
         const uint8_t *e = read_phys((uint64_t)addr + off, 24);
         if (!e) {
             *why = "memory map entry unreadable";
             return -1;
         }
         uint32_t size = get32(e);        /* size of the entry, excluding this field */
-        if (size < 20) {
-            *why = "memory map entry too short";
+        if (size < 20 || size > len - off - 4) {
+            *why = "memory map entry has a bad size";
             return -1;
         }
         uint64_t length = get64(e + 12);

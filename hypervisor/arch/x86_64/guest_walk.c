@@ -55,14 +55,24 @@ static enum walk_result walk_pae(const struct guest_paging *pg, uint64_t la,
     return WALK_OK;
 }
 
+/* A 4-byte table entry, read through the 8-byte reader at an aligned address
+ * so that an entry in the last 4 bytes of RAM is still readable. */
+static bool read32(guest_read64_fn read, void *ctx, uint64_t gpa, uint64_t *value)
+{
+    uint64_t q;
+    if (!read(ctx, gpa & ~7ull, &q))
+        return false;
+    *value = gpa & 4 ? q >> 32 : (uint32_t)q;
+    return true;
+}
+
 static enum walk_result walk_legacy(const struct guest_paging *pg, uint64_t la,
                                     guest_read64_fn read, void *ctx, uint64_t *gpa)
 {
     uint64_t pde, pte;
     la &= 0xFFFFFFFF;
-    if (!read(ctx, (pg->cr3 & 0xFFFFF000) + (la >> 22) * 4, &pde))
+    if (!read32(read, ctx, (pg->cr3 & 0xFFFFF000) + (la >> 22) * 4, &pde))
         return WALK_BAD_TABLE;
-    pde &= 0xFFFFFFFF;
     if (!(pde & PTE_PRESENT))
         return WALK_NOT_PRESENT;
     if ((pde & PTE_LARGE) && (pg->cr4 & CR4_PSE_BIT)) {
@@ -70,9 +80,8 @@ static enum walk_result walk_legacy(const struct guest_paging *pg, uint64_t la,
         *gpa = (pde & 0xFFC00000) | ((pde >> 13) & 0xFF) << 32 | (la & 0x3FFFFF);
         return WALK_OK;
     }
-    if (!read(ctx, (pde & 0xFFFFF000) + ((la >> 12) & 1023) * 4, &pte))
+    if (!read32(read, ctx, (pde & 0xFFFFF000) + ((la >> 12) & 1023) * 4, &pte))
         return WALK_BAD_TABLE;
-    pte &= 0xFFFFFFFF;
     if (!(pte & PTE_PRESENT))
         return WALK_NOT_PRESENT;
     *gpa = (pte & 0xFFFFF000) | (la & 0xFFF);

@@ -37,37 +37,45 @@ static uint64_t *child(struct npt *npt, uint64_t *table, unsigned index)
     return npt->ops->table_at(npt->ctx, table[index] & PTE_ADDR_MASK);
 }
 
-static int map_one(struct npt *npt, uint64_t gpa, uint64_t hpa, bool large, unsigned perms)
+/*
+ * The page directory (large) or page table (small) that will hold the leaf
+ * for gpa, creating intermediate tables as needed; NULL if out of memory
+ * or if a mapping of the other size is in the way.
+ */
+static uint64_t *leaf_table(struct npt *npt, uint64_t gpa, bool large)
 {
     uint64_t *pdpt = child(npt, npt->root, pml4_index(gpa));
     uint64_t *pd = pdpt ? child(npt, pdpt, pdpt_index(gpa)) : NULL;
     if (!pd)
-        return -1;
-    if (large) {
-        if ((pd[pd_index(gpa)] & PTE_PRESENT) && !(pd[pd_index(gpa)] & PTE_LARGE))
-            return -1;                /* 4 KiB mappings already there */
-        pd[pd_index(gpa)] = hpa | leaf_flags(perms) | PTE_LARGE;
-        return 0;
-    }
-    uint64_t *pt = child(npt, pd, pd_index(gpa));
-    if (!pt)
-        return -1;
-    pt[pt_index(gpa)] = hpa | leaf_flags(perms);
-    return 0;
+        return NULL;
+    uint64_t pde = pd[pd_index(gpa)];
+    if (large)
+        return (pde & PTE_PRESENT) && !(pde & PTE_LARGE) ? NULL : pd;
+    return child(npt, pd, pd_index(gpa));
+}
+
+static bool use_large(uint64_t gpa, uint64_t hpa, uint64_t left)
+{
+    return !((gpa | hpa) & (PAGE_SIZE_2M - 1)) && left >= PAGE_SIZE_2M;
 }
 
 int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perms)
 {
     if ((gpa | hpa | size) & (PAGE_SIZE_4K - 1))
         return -1;
-    while (size) {
-        bool large = !((gpa | hpa) & (PAGE_SIZE_2M - 1)) && size >= PAGE_SIZE_2M;
-        uint64_t step = large ? PAGE_SIZE_2M : PAGE_SIZE_4K;
-        if (map_one(npt, gpa, hpa, large, perms) < 0)
-            return -1;
-        gpa += step;
-        hpa += step;
-        size -= step;
+    /* Two passes: create every table first, so a failure leaves no new leaf. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint64_t off = 0; off < size;) {
+            bool large = use_large(gpa + off, hpa + off, size - off);
+            uint64_t *table = leaf_table(npt, gpa + off, large);
+            if (!table)
+                return -1;
+            if (pass == 1) {
+                unsigned index = large ? pd_index(gpa + off) : pt_index(gpa + off);
+                table[index] = (hpa + off) | leaf_flags(perms) | (large ? PTE_LARGE : 0);
+            }
+            off += large ? PAGE_SIZE_2M : PAGE_SIZE_4K;
+        }
     }
     return 0;
 }

@@ -162,11 +162,36 @@ static enum exit_action handle_vmmcall(struct vcpu *v)
     return EXIT_RESUME;
 }
 
-/* #DB and #AC are intercepted only so a guest cannot hang the CPU
- * (CVE-2015-8104, CVE-2015-5307): hand them straight back. */
+/*
+ * #DB and #AC are intercepted only so that a guest cannot hang the CPU
+ * (CVE-2015-8104, CVE-2015-5307): an exception raised while delivering
+ * itself loops inside the CPU without ever exiting.  With the intercept
+ * each round is an exit; a domain that keeps doing it is stopped.
+ */
+#define EXCEPTION_STORM_LIMIT 10000
+
+static bool exception_storm(struct vcpu *v, unsigned vector)
+{
+    uint64_t info = v->arch.vmcb->control.exit_int_info;
+    bool nested = (info & EVENT_VALID) && (info & 0xFF) == vector &&
+                  (info & (7ull << 8)) == EVENT_TYPE_EXCEPTION;
+    v->arch.exception_storm = nested ? v->arch.exception_storm + 1 : 0;
+    if (v->arch.exception_storm < EXCEPTION_STORM_LIMIT)
+        return false;
+    domain_kill(v->dom, "vcpu%u raised %s %u times while delivering it (RIP %#llx): "
+                "stopped so that it cannot hang a CPU", v->index,
+                vector == VECTOR_DB ? "#DB" : "#AC", EXCEPTION_STORM_LIMIT,
+                (unsigned long long)v->arch.vmcb->save.rip);
+    return true;
+}
+
 static enum exit_action reflect_exception(struct vcpu *v, unsigned vector)
 {
     struct vmcb_control *c = &v->arch.vmcb->control;
+    if ((vector == VECTOR_DB || vector == VECTOR_AC) && exception_storm(v, vector))
+        return EXIT_STOP;
+    /* The interrupted delivery is superseded by the new exception. */
+    c->exit_int_info = 0;
     if (vector == VECTOR_AC)
         svm_inject_exception(v, VECTOR_AC, true, (uint32_t)c->exit_info1);
     else if (vector == VECTOR_DB)
@@ -239,7 +264,9 @@ enum exit_action svm_handle_exit(struct vcpu *v)
     case (uint64_t)SVM_EXIT_INVALID:
         return handle_invalid(v);
     default:
-        /* SVM instructions, MONITOR/MWAIT, XSETBV, RDTSCP, ICEBP, RSM: not offered. */
+        /* SVM instructions, MONITOR/MWAIT, XSETBV, RDTSCP, RSM: not offered. */
+        log_debug("dom%u vcpu%u: exit %#llx at RIP %#llx: #UD", v->dom->id, v->index,
+                  (unsigned long long)code, (unsigned long long)vmcb->save.rip);
         svm_inject_exception(v, VECTOR_UD, false, 0);
         return EXIT_RESUME;
     }

@@ -110,7 +110,6 @@ int svm_vcpu_init(struct vcpu *v)
     if (!vmcb)
         return -1;
     v->arch.vmcb = vmcb;
-    v->arch.last_pcpu = -1;
     fpu_state_init(&v->arch.fpu);
     struct domain *d = v->dom;
     struct vmcb_control *c = &vmcb->control;

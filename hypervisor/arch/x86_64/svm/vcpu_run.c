@@ -36,15 +36,53 @@ static void arm_host_timer(struct pcpu *cpu, struct vcpu *v)
     lapic_timer_oneshot_ns(when > now ? when - now : 1);
 }
 
-static void prepare_tlb(struct vcpu *v, struct pcpu *cpu)
+static inline uint64_t read_dr(int n)
+{
+    uint64_t v = 0;
+    switch (n) {
+    case 0: __asm__ volatile("mov %%db0, %0" : "=r"(v)); break;
+    case 1: __asm__ volatile("mov %%db1, %0" : "=r"(v)); break;
+    case 2: __asm__ volatile("mov %%db2, %0" : "=r"(v)); break;
+    case 3: __asm__ volatile("mov %%db3, %0" : "=r"(v)); break;
+    }
+    return v;
+}
+
+static inline void write_dr(int n, uint64_t v)
+{
+    switch (n) {
+    case 0: __asm__ volatile("mov %0, %%db0" ::"r"(v)); break;
+    case 1: __asm__ volatile("mov %0, %%db1" ::"r"(v)); break;
+    case 2: __asm__ volatile("mov %0, %%db2" ::"r"(v)); break;
+    case 3: __asm__ volatile("mov %0, %%db3" ::"r"(v)); break;
+    }
+}
+
+/*
+ * When this CPU last ran another vCPU: its TLB entries under the shared
+ * ASID are stale (ASIDs are per domain, and vCPUs of a domain have their
+ * own page tables), and DR0-DR3, which the VMCB does not hold, are the
+ * other vCPU's.  The vmkernel itself never uses DR0-DR3.
+ */
+static void switch_world_state(struct vcpu *v, struct pcpu *cpu)
 {
     struct vmcb_control *c = &v->arch.vmcb->control;
-    if (v->arch.last_pcpu != (int)cpu->id) {
-        c->tlb_control = TLB_CONTROL_FLUSH_ASID;  /* stale entries of another run */
-        v->arch.last_pcpu = (int)cpu->id;
-    } else {
+    if (cpu->arch.last_world_id == v->world_id) {
         c->tlb_control = 0;
+        return;
     }
+    c->tlb_control = TLB_CONTROL_FLUSH_ASID;
+    for (int i = 0; i < 4; i++)
+        write_dr(i, v->arch.dr[i]);
+    cpu->arch.last_world_id = v->world_id;
+}
+
+/* The vCPU leaves this CPU: keep its debug address registers. */
+static enum vcpu_run_result leave(struct vcpu *v, enum vcpu_run_result result)
+{
+    for (int i = 0; i < 4; i++)
+        v->arch.dr[i] = read_dr(i);
+    return result;
 }
 
 enum vcpu_run_result svm_vcpu_run(struct vcpu *v)
@@ -57,16 +95,16 @@ enum vcpu_run_result svm_vcpu_run(struct vcpu *v)
         clgi();                 /* interrupts from here on wait for STGI or force an exit */
         if (v->dom->dying) {
             stgi();
-            return RUN_STOPPED;
+            return leave(v, RUN_STOPPED);
         }
         if (cpu->need_resched) {
             stgi();
-            return RUN_PREEMPTED;
+            return leave(v, RUN_PREEMPTED);
         }
         vcpu_update_timers(v);
         svm_inject_events(v);
         arm_host_timer(cpu, v);
-        prepare_tlb(v, cpu);
+        switch_world_state(v, cpu);
         fpu_switch_to_guest(&v->arch.fpu);
         vmcb->save.rax = v->arch.gprs.r[X86_RAX];
         vmcb->save.rsp = v->arch.gprs.r[X86_RSP];
@@ -81,11 +119,11 @@ enum vcpu_run_result svm_vcpu_run(struct vcpu *v)
         case EXIT_RESUME:
             break;
         case EXIT_BLOCK:
-            return RUN_BLOCKED;
+            return leave(v, RUN_BLOCKED);
         case EXIT_HALT:
-            return RUN_HALTED;
+            return leave(v, RUN_HALTED);
         case EXIT_STOP:
-            return RUN_STOPPED;
+            return leave(v, RUN_STOPPED);
         }
     }
 }

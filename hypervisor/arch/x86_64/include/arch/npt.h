@@ -33,8 +33,8 @@ int npt_init(struct npt *npt, const struct npt_ops *ops, void *ctx);
 /*
  * Map [gpa, gpa+size) to [hpa, hpa+size).  All three must be 4 KiB
  * aligned; 2 MiB pages are used where both addresses allow.  Fails (-1)
- * without changing anything visible if a table cannot be allocated...
- * except tables already added, which stay empty and harmless.
+ * without mapping anything if a table cannot be allocated (tables already
+ * added stay, empty and harmless).
  */
 int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perms);
 /* Translate gpa; false if unmapped. */

@@ -28,7 +28,7 @@ struct arch_pcpu {
     uint64_t host_vmcb_pa;        /* VMSAVE/VMLOAD area for host FS/GS/TR... */
     struct fpu_state *fpu_owner;  /* guest FPU state live in the registers, or NULL */
     bool host_fpu_in_use;         /* CR0.TS cleared for the vmkernel itself */
-    uint64_t lapic_timer_deadline;
+    unsigned last_world_id;       /* the vCPU whose ASID entries and DR0-3 are live here */
 };
 
 #endif

@@ -16,7 +16,8 @@ struct arch_vcpu {
     struct fpu_state fpu;
     uint64_t pending_exception;   /* EVENTINJ value to deliver next entry, 0 = none */
     bool nmi_pending;
-    int last_pcpu;                /* to flush the TLB after a migration */
+    uint64_t dr[4];               /* guest DR0-DR3 while the vCPU is off the CPU */
+    unsigned exception_storm;     /* consecutive #DB/#AC raised during their own delivery */
 };
 
 struct arch_domain {
