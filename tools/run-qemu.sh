@@ -12,8 +12,9 @@ mkdir -p "$run"
 pidfile=$run/qemu.pid
 
 if [[ ${1:-} == --stop ]]; then
-    if [[ -f $pidfile ]] && kill "$(cat "$pidfile")" 2>/dev/null; then
-        echo "stopped QEMU (pid $(cat "$pidfile"))"
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    if [[ -n $pid ]] && kill "$pid" 2>/dev/null; then
+        echo "stopped QEMU (pid $pid)"
     else
         echo "no headless run is active"
     fi
