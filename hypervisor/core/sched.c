@@ -188,7 +188,10 @@ static void put_back(struct vcpu *v, enum vcpu_run_result result)
 {
     switch (result) {
     case RUN_PREEMPTED:
-        make_runnable(v);
+        /* This CPU picks again at once: kicking an idle one would only
+         * bounce the vCPU between CPUs at every slice. */
+        set_state(v, VCPU_RUNNABLE);
+        policy->enqueue(v);
         break;
     case RUN_BLOCKED:
         if (vcpu_has_wake_event(v)) {
