@@ -25,6 +25,7 @@
 #include <skerry/version.h>
 
 #define DEFAULT_HEAP_SIZE (32ull << 20)
+#define DEFAULT_VMKERNEL_POOL (256ull << 20)   /* with a console: the rest is its */
 
 struct pcpu pcpus[MAX_CPUS];
 unsigned nr_cpus = 1;
@@ -85,7 +86,10 @@ void boot_main(uint32_t magic, uint32_t info_pa)
                  (unsigned long long)time_tsc_khz());
     log_info("command line: %s", boot_info.cmdline);
 
-    memory_init(&boot_info);
+    uint64_t pool = boot_modules_have_console(&boot_info)
+                        ? cmdline_get_u64(boot_info.cmdline, "vmkernel_mem", DEFAULT_VMKERNEL_POOL)
+                        : 0;
+    memory_init(&boot_info, pool);
     heap_setup(boot_info.cmdline);
     gdt_tss_init();
 

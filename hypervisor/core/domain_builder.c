@@ -126,6 +126,20 @@ static struct domain *create_test_domain(const struct boot_module *m)
     return d;
 }
 
+static bool module_is_bzimage(const struct boot_module *m)
+{
+    const uint8_t *p = phys_to_virt(m->start);
+    return m->end - m->start > 0x206 && memcmp(p + 0x202, "HdrS", 4) == 0;
+}
+
+bool boot_modules_have_console(const struct boot_info *bi)
+{
+    for (unsigned i = 0; i < bi->nr_modules; i++)
+        if (module_is_bzimage(&bi->modules[i]))
+            return true;
+    return false;
+}
+
 void domains_create_from_modules(const struct boot_info *bi)
 {
     struct domain *built[MB_MAX_MODULES];

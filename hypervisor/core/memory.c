@@ -9,7 +9,12 @@
 
 #define LOW_MEMORY_END 0x100000ull     /* BIOS data, AP trampoline: never handed out */
 
+#define POOL_ALIGN (2ull << 20)
+
 static struct frame_allocator machine_frames;
+/* The frames the vmkernel may hand out: all of RAM, or only its pool when a
+ * console domain owns the rest of the machine's memory 1:1. */
+static uint64_t pool_base, pool_end;
 static spinlock_t frames_lock = SPINLOCK_INIT;
 static uint64_t max_pa;
 static uint64_t total_usable;
@@ -42,8 +47,9 @@ static uint64_t place_bitmap(const struct boot_info *bi, size_t bytes)
         const struct mem_region *r = &bi->mem[i];
         if (r->type != MEM_USABLE)
             continue;
-        uint64_t end = r->base + r->length;
-        for (uint64_t at = r->base < LOW_MEMORY_END ? LOW_MEMORY_END : r->base;
+        uint64_t end = r->base + r->length < pool_end ? r->base + r->length : pool_end;
+        uint64_t lo = r->base > pool_base ? r->base : pool_base;
+        for (uint64_t at = lo < LOW_MEMORY_END ? LOW_MEMORY_END : lo;
              at + bytes <= end; at += FRAME_SIZE) {
             at = (at + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
             if (at + bytes <= end && !overlaps_boot_data(bi, at, bytes))
@@ -53,7 +59,33 @@ static uint64_t place_bitmap(const struct boot_info *bi, size_t bytes)
     return 0;
 }
 
-void memory_init(const struct boot_info *bi)
+/*
+ * The pool: pool_bytes at the top of the highest usable region below 4 GiB
+ * that holds them clear of the vmkernel image and the modules.
+ */
+static bool choose_pool(const struct boot_info *bi, uint64_t pool_bytes)
+{
+    for (unsigned i = bi->nr_mem; i-- > 0;) {
+        const struct mem_region *r = &bi->mem[i];
+        if (r->type != MEM_USABLE || r->base >= (4ull << 30))
+            continue;
+        uint64_t end = r->base + r->length;
+        if (end > (4ull << 30))
+            end = 4ull << 30;
+        end &= ~(POOL_ALIGN - 1);
+        if (end < pool_bytes || end - pool_bytes < r->base)
+            continue;
+        uint64_t base = (end - pool_bytes) & ~(POOL_ALIGN - 1);
+        if (base < r->base || base < LOW_MEMORY_END || overlaps_boot_data(bi, base, end - base))
+            continue;
+        pool_base = base;
+        pool_end = end;
+        return true;
+    }
+    return false;
+}
+
+void memory_init(const struct boot_info *bi, uint64_t pool_bytes)
 {
     for (unsigned i = 0; i < bi->nr_mem; i++) {
         const struct mem_region *r = &bi->mem[i];
@@ -65,14 +97,23 @@ void memory_init(const struct boot_info *bi)
                 max_pa = r->base + r->length;
         }
     }
+    pool_base = 0;
+    pool_end = UINT64_MAX;
+    if (pool_bytes && !choose_pool(bi, pool_bytes))
+        panic("no room for a %llu MiB vmkernel memory pool below 4 GiB",
+              (unsigned long long)(pool_bytes >> 20));
     size_t bitmap_bytes = frame_bitmap_bytes(max_pa);
     uint64_t bitmap_pa = place_bitmap(bi, bitmap_bytes);
     if (!bitmap_pa)
         panic("no room for the frame bitmap (%zu bytes)", bitmap_bytes);
     frame_allocator_init(&machine_frames, phys_to_virt(bitmap_pa), max_pa);
-    for (unsigned i = 0; i < bi->nr_mem; i++)
-        if (bi->mem[i].type == MEM_USABLE)
-            frame_range_free(&machine_frames, bi->mem[i].base, bi->mem[i].length);
+    for (unsigned i = 0; i < bi->nr_mem; i++) {
+        const struct mem_region *r = &bi->mem[i];
+        uint64_t lo = r->base > pool_base ? r->base : pool_base;
+        uint64_t hi = r->base + r->length < pool_end ? r->base + r->length : pool_end;
+        if (r->type == MEM_USABLE && lo < hi)
+            frame_range_free(&machine_frames, lo, hi - lo);
+    }
     /* Overlapping map entries: anything any entry calls reserved stays reserved. */
     for (unsigned i = 0; i < bi->nr_mem; i++)
         if (bi->mem[i].type != MEM_USABLE)
@@ -86,6 +127,10 @@ void memory_init(const struct boot_info *bi)
     frame_range_reserve(&machine_frames, bitmap_pa, bitmap_bytes);
 
     paging_map_physical(max_pa);
+    if (pool_bytes)
+        log_info("memory: vmkernel pool %#llx-%#llx (%llu MiB); the rest belongs to the console",
+                 (unsigned long long)pool_base, (unsigned long long)pool_end - 1,
+                 (unsigned long long)(pool_bytes >> 20));
     log_info("memory: %llu MiB usable, %llu MiB free, vmkernel image %#llx-%#llx",
              (unsigned long long)(total_usable >> 20),
              (unsigned long long)(machine_frames.nr_free * FRAME_SIZE >> 20),
@@ -122,3 +167,12 @@ void frames_free(void *p, uint64_t count)
 uint64_t memory_free_bytes(void)  { return machine_frames.nr_free * FRAME_SIZE; }
 uint64_t memory_total_bytes(void) { return total_usable; }
 uint64_t memory_max_pa(void)      { return max_pa; }
+
+bool memory_pool(uint64_t *base, uint64_t *end)
+{
+    if (pool_end == UINT64_MAX)
+        return false;
+    *base = pool_base;
+    *end = pool_end;
+    return true;
+}

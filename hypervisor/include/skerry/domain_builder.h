@@ -9,8 +9,11 @@
 #ifndef SKERRY_DOMAIN_BUILDER_H
 #define SKERRY_DOMAIN_BUILDER_H
 
+#include <stdbool.h>
 #include <skerry/multiboot.h>
 
 void domains_create_from_modules(const struct boot_info *bi);
+/* Is one of the modules a Linux bzImage, i.e. a console domain? */
+bool boot_modules_have_console(const struct boot_info *bi);
 
 #endif

@@ -7,12 +7,19 @@
 #ifndef SKERRY_MEMORY_H
 #define SKERRY_MEMORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <skerry/frame_alloc.h>
 #include <skerry/multiboot.h>
 
-void memory_init(const struct boot_info *bi);
+/*
+ * pool_bytes = 0: the vmkernel allocates from all of RAM.  Otherwise it
+ * keeps only a pool of that size (the console domain owns the rest 1:1).
+ */
+void memory_init(const struct boot_info *bi, uint64_t pool_bytes);
+/* The pool's range, if the vmkernel is confined to one. */
+bool memory_pool(uint64_t *base, uint64_t *end);
 /* Zeroed, identity-mapped frames; NULL when memory is exhausted. */
 void *frames_alloc(uint64_t count);
 void *frames_alloc_aligned(uint64_t count, uint64_t align);
