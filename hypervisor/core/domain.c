@@ -59,7 +59,7 @@ static void free_domain(struct domain *d)
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
             vcpu_destroy(d->vcpus[i]);
-    uint64_t chunks = d->mem_size / RAM_CHUNK;
+    uint64_t chunks = d->identity_mapped ? 0 : d->mem_size / RAM_CHUNK;
     for (uint64_t i = 0; d->ram_frames && i < chunks; i++)
         if (d->ram_frames[i])
             frames_free(phys_to_virt(d->ram_frames[i]), RAM_CHUNK / FRAME_SIZE);
@@ -87,13 +87,35 @@ static const char *alloc_ram(struct domain *d)
     return NULL;
 }
 
+/* Map [lo, hi) 1:1 except where a hole lies; holes are sorted by base. */
+static const char *map_identity(struct domain *d, const struct domain_config *cfg)
+{
+    uint64_t at = 0;
+    for (unsigned i = 0; i <= cfg->nr_identity_holes; i++) {
+        uint64_t stop = i < cfg->nr_identity_holes ? cfg->identity_holes[i].base
+                                                   : cfg->identity_map_end;
+        if (stop > cfg->identity_map_end)
+            stop = cfg->identity_map_end;
+        if (stop > at && npt_map(&d->arch.npt, at, at, stop - at, NPT_RWX) < 0)
+            return "out of memory for nested page tables";
+        if (i < cfg->nr_identity_holes && cfg->identity_holes[i].end > at)
+            at = cfg->identity_holes[i].end;
+    }
+    if (cfg->nr_identity_ram > MAX_RAM_RANGES)
+        return "too many RAM ranges";
+    memcpy(d->ram, cfg->identity_ram, cfg->nr_identity_ram * sizeof d->ram[0]);
+    d->nr_ram = cfg->nr_identity_ram;
+    return NULL;
+}
+
 struct domain *domain_create(const struct domain_config *cfg, const char **why)
 {
     if (cfg->nr_vcpus == 0 || cfg->nr_vcpus > MAX_VCPUS_PER_DOM) {
         *why = "vCPU count must be between 1 and 8";
         return NULL;
     }
-    if (cfg->mem_size == 0 || cfg->mem_size > VDEV_IOAPIC_BASE) {
+    bool identity = cfg->nr_identity_ram != 0;
+    if (!identity && (cfg->mem_size == 0 || cfg->mem_size > VDEV_IOAPIC_BASE)) {
         *why = "memory size must be between 2 MiB and 4076 MiB";
         return NULL;
     }
@@ -104,13 +126,14 @@ struct domain *domain_create(const struct domain_config *cfg, const char **why)
     }
     d->id = __atomic_fetch_add(&next_domain_id, 1, __ATOMIC_RELAXED);
     snprintf(d->name, sizeof d->name, "%s", cfg->name);
-    d->mem_size = (cfg->mem_size + RAM_CHUNK - 1) & ~(RAM_CHUNK - 1);
+    d->identity_mapped = identity;
+    d->mem_size = identity ? 0 : (cfg->mem_size + RAM_CHUNK - 1) & ~(RAM_CHUNK - 1);
     d->nr_vcpus = cfg->nr_vcpus;
     *why = NULL;
     if (svm_domain_init(d) < 0 || npt_init(&d->arch.npt, &host_npt_ops, NULL) < 0)
         *why = "out of memory for control structures";
     if (!*why)
-        *why = alloc_ram(d);
+        *why = identity ? map_identity(d, cfg) : alloc_ram(d);
     vdev_platform_init(d);
     for (unsigned i = 0; !*why && i < d->nr_vcpus; i++)
         if (!(d->vcpus[i] = vcpu_create(d, i)))
@@ -129,11 +152,25 @@ struct domain *domain_create(const struct domain_config *cfg, const char **why)
 
 void *domain_gpa_to_host(struct domain *d, uint64_t gpa, uint64_t len)
 {
+    if (d->identity_mapped) {
+        for (unsigned i = 0; i < d->nr_ram; i++)
+            if (gpa >= d->ram[i].base && len <= d->ram[i].end - gpa && gpa < d->ram[i].end)
+                return phys_to_virt(gpa);
+        return NULL;
+    }
     if (len == 0 || gpa >= d->mem_size || len > d->mem_size - gpa)
         return NULL;
     if ((gpa & (RAM_CHUNK - 1)) + len > RAM_CHUNK)
         return NULL;                  /* chunks are not contiguous in host memory */
     return phys_to_virt(d->ram_frames[gpa / RAM_CHUNK] + (gpa & (RAM_CHUNK - 1)));
+}
+
+int domain_add_port_handler(struct domain *d, const struct port_handler *h)
+{
+    if (d->nr_ports == MAX_PORT_HANDLERS)
+        return -1;
+    d->ports[d->nr_ports++] = *h;
+    return 0;
 }
 
 uint64_t guest_tsc_now(const struct vcpu *v)

@@ -10,6 +10,7 @@
 #include <skerry/log.h>
 #include <skerry/memory.h>
 #include <skerry/sched.h>
+#include <skerry/vdev_platform.h>
 
 /* Guest-physical layout of the start-up structures of a test domain. */
 #define GUEST_PML4     0x1000ull
@@ -115,6 +116,7 @@ static struct domain *create_test_domain(const struct boot_module *m)
         return NULL;
     }
     build_identity_map(d);
+    domain_add_port_handler(d, &vdev_debug_port);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         svm_vcpu_set_long_mode(v, elf.entry, GUEST_PML4, GUEST_GDT, sizeof guest_gdt - 1);

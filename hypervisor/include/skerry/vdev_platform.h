@@ -15,6 +15,7 @@
 
 struct domain;
 struct vcpu;
+struct port_handler;
 
 #define VDEV_APIC_BUS_KHZ    1000000u     /* 1 GHz, the rate QEMU and KVM present */
 #define VDEV_LAPIC_BASE      0xFEE00000ull
@@ -24,6 +25,8 @@ struct vcpu;
 #define VMWARE_BACKDOOR_MAGIC SKERRY_BACKDOOR_MAGIC
 
 void vdev_platform_init(struct domain *d);
+/* The debug console on port 0xE9 (test domains). */
+extern const struct port_handler vdev_debug_port;
 void vdev_ioapic_eoi(struct domain *d, uint8_t vector);
 void vdev_ioapic_set_irq(struct domain *d, unsigned pin, bool asserted);
 
