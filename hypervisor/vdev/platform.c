@@ -6,6 +6,7 @@
  * dropped, and nothing of another domain or the vmkernel is ever visible.
  */
 #include <skerry/domain.h>
+#include <skerry/irq_passthrough.h>
 #include <skerry/log.h>
 #include <skerry/vcpu.h>
 #include <skerry/vdev_platform.h>
@@ -49,8 +50,10 @@ void vdev_platform_init(struct domain *d)
 void vdev_ioapic_eoi(struct domain *d, uint8_t vector)
 {
     uint64_t flags = spin_lock_irqsave(&d->ioapic_lock);
+    irq_passthrough_eoi(d, vector);
     vioapic_eoi(&d->vioapic, vector);
     spin_unlock_irqrestore(&d->ioapic_lock, flags);
+    irq_passthrough_after_eoi(d, vector);
 }
 
 void vdev_ioapic_set_irq(struct domain *d, unsigned pin, bool asserted)
@@ -141,8 +144,13 @@ void vdev_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t value
         return;
     }
     if (vioapic_mmio_contains(&v->dom->vioapic, gpa, size)) {
+        if (gpa - VDEV_IOAPIC_BASE == VIOAPIC_EOI && size == 4) {
+            vdev_ioapic_eoi(v->dom, (uint8_t)value);   /* passed-through lines too */
+            return;
+        }
         uint64_t flags = spin_lock_irqsave(&v->dom->ioapic_lock);
         vioapic_mmio_write(&v->dom->vioapic, gpa, size, (uint32_t)value);
         spin_unlock_irqrestore(&v->dom->ioapic_lock, flags);
+        irq_passthrough_sync(v->dom);
     }
 }

@@ -65,7 +65,7 @@ void platform_init(const struct boot_info *bi)
         machine.nr_cpus = MAX_CPUS;
     nr_cpus = machine.nr_cpus;
     for (unsigned i = 0; i < machine.nr_ioapics; i++) {
-        unsigned pins = ioapic_init(machine.ioapics[i].address);
+        unsigned pins = ioapic_init(machine.ioapics[i].address, machine.ioapics[i].gsi_base);
         log_info("IOAPIC %u at %#x: %u pins, GSI base %u, all masked", machine.ioapics[i].id,
                  machine.ioapics[i].address, pins, machine.ioapics[i].gsi_base);
     }

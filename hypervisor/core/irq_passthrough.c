@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <stdbool.h>
+#include <arch/ioapic.h>
+#include <arch/trap.h>
+#include <skerry/domain.h>
+#include <skerry/irq_passthrough.h>
+#include <skerry/log.h>
+#include <skerry/percpu.h>
+#include <skerry/vdev_platform.h>
+
+#define PASSTHROUGH_VECTOR_BASE 0x30
+#define MAX_PASSTHROUGH_GSIS    VIOAPIC_NUM_PINS
+
+#define REDIR_VECTOR(e)     ((uint8_t)((e) & 0xFF))
+#define REDIR_ACTIVE_LOW(e) (((e) >> 13) & 1)
+#define REDIR_LEVEL(e)      (((e) >> 15) & 1)
+#define REDIR_MASKED(e)     (((e) >> 16) & 1)
+
+struct passthrough_line {
+    bool routed;              /* physical line programmed (unmasked by the owner) */
+    bool level;
+    bool in_service;          /* level line delivered, waiting for the owner's EOI */
+    uint8_t guest_vector;
+};
+
+static struct domain *owner;
+static uint64_t kept;
+static unsigned nr_lines;
+static struct passthrough_line lines[MAX_PASSTHROUGH_GSIS];
+
+static void line_interrupt(struct trap_frame *f)
+{
+    unsigned gsi = (unsigned)f->vector - PASSTHROUGH_VECTOR_BASE;
+    struct domain *d = owner;
+    if (!d || gsi >= nr_lines || d->dying)
+        return;
+    if (lines[gsi].level) {
+        ioapic_mask_gsi(gsi, true);
+        lines[gsi].in_service = true;
+        vdev_ioapic_set_irq(d, gsi, true);
+    } else {
+        vdev_ioapic_set_irq(d, gsi, true);
+        vdev_ioapic_set_irq(d, gsi, false);
+    }
+}
+
+void irq_passthrough_init(struct domain *d, uint64_t kept_gsis)
+{
+    owner = d;
+    kept = kept_gsis;
+    nr_lines = ioapic_nr_gsis();
+    if (nr_lines > MAX_PASSTHROUGH_GSIS)
+        nr_lines = MAX_PASSTHROUGH_GSIS;
+    for (unsigned gsi = 0; gsi < nr_lines; gsi++)
+        irq_register((uint8_t)(PASSTHROUGH_VECTOR_BASE + gsi), line_interrupt);
+    log_info("dom%u %s: owns IOAPIC lines 0-%u except mask %#llx", d->id, d->name,
+             nr_lines - 1, (unsigned long long)kept);
+}
+
+void irq_passthrough_sync(struct domain *d)
+{
+    if (d != owner)
+        return;
+    for (unsigned gsi = 0; gsi < nr_lines; gsi++) {
+        if (kept >> gsi & 1)
+            continue;
+        uint64_t e = vioapic_redirection(&d->vioapic, gsi);
+        struct passthrough_line *l = &lines[gsi];
+        bool want = !REDIR_MASKED(e);
+        if (!want && !l->routed)
+            continue;
+        l->level = REDIR_LEVEL(e);
+        l->guest_vector = REDIR_VECTOR(e);
+        l->routed = want;
+        /* The physical line is delivered to the BSP; the vIOAPIC then
+         * routes it to whichever console vCPU the entry names. */
+        ioapic_route_gsi(gsi, (uint8_t)(PASSTHROUGH_VECTOR_BASE + gsi), pcpus[0].apic_id,
+                         l->level, REDIR_ACTIVE_LOW(e), !want || l->in_service);
+    }
+}
+
+void irq_passthrough_eoi(struct domain *d, uint8_t vector)
+{
+    if (d != owner)
+        return;
+    for (unsigned gsi = 0; gsi < nr_lines; gsi++)
+        if (lines[gsi].in_service && lines[gsi].guest_vector == vector)
+            vioapic_set_irq(&d->vioapic, gsi, false);
+}
+
+void irq_passthrough_after_eoi(struct domain *d, uint8_t vector)
+{
+    if (d != owner)
+        return;
+    for (unsigned gsi = 0; gsi < nr_lines; gsi++) {
+        struct passthrough_line *l = &lines[gsi];
+        if (l->in_service && l->guest_vector == vector) {
+            l->in_service = false;
+            if (l->routed)
+                ioapic_mask_gsi(gsi, false);
+        }
+    }
+}
