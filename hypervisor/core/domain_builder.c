@@ -4,6 +4,7 @@
 #include <arch/pt_entry.h>
 #include <arch/svm.h>
 #include <skerry/cmdline.h>
+#include <skerry/console.h>
 #include <skerry/domain.h>
 #include <skerry/domain_builder.h>
 #include <skerry/elf64.h>
@@ -144,18 +145,23 @@ bool boot_modules_have_console(const struct boot_info *bi)
 
 void domains_create_from_modules(const struct boot_info *bi)
 {
-    struct domain *built[MB_MAX_MODULES];
+    struct domain *built[MB_MAX_MODULES + 1];
     unsigned n = 0;
     for (unsigned i = 0; i < bi->nr_modules; i++) {
         const struct boot_module *m = &bi->modules[i];
         if (!elf64_is_elf64(phys_to_virt(m->start), (size_t)(m->end - m->start))) {
-            log_warn("module %u (%s): unknown format, ignored", i, m->cmdline);
+            if (!boot_modules_have_console(bi))
+                log_warn("module %u (%s): unknown format, ignored", i, m->cmdline);
             continue;
         }
         struct domain *d = create_test_domain(m);
         if (d)
             built[n++] = d;
     }
+    /* After the test domains: the console's kernel may overwrite module memory. */
+    struct domain *console = console_create(bi);
+    if (console)
+        built[n++] = console;
     /* Start them together, once all are built, so they share the CPUs. */
     for (unsigned i = 0; i < n; i++)
         for (unsigned j = 0; j < built[i]->nr_vcpus; j++)

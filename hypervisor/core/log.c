@@ -24,6 +24,11 @@ void log_init(uint16_t port)
     uart_init(port);
 }
 
+uint16_t log_port_base(void)
+{
+    return log_port;
+}
+
 void log_set_level(enum log_level level)
 {
     max_level = level;

@@ -13,6 +13,8 @@ enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void log_init(uint16_t port);
 void log_set_level(enum log_level max_level);
+/* The I/O base of the log's serial port (kept from every domain). */
+uint16_t log_port_base(void);
 void vmk_log(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Raw text to the log port and ring, no prefix (used by the purple screen). */

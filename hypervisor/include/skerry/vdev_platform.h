@@ -27,6 +27,10 @@ struct port_handler;
 void vdev_platform_init(struct domain *d);
 /* The debug console on port 0xE9 (test domains). */
 extern const struct port_handler vdev_debug_port;
+/* The console's PCI configuration ports 0xCF8 and 0xCFC (MSI/MSI-X hidden). */
+extern const struct port_handler vdev_pci_config_ports[2];
+/* The console's PIC/ELCR/PIT stand-ins and logged reset / ACPI sleep ports. */
+int console_legacy_init(struct domain *d, uint16_t pm1a_cnt);
 void vdev_ioapic_eoi(struct domain *d, uint8_t vector);
 void vdev_ioapic_set_irq(struct domain *d, unsigned pin, bool asserted);
 
