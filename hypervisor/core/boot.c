@@ -25,6 +25,7 @@
 #include <skerry/version.h>
 
 #define DEFAULT_HEAP_SIZE (32ull << 20)
+#define DEFAULT_STATS_SECONDS 30                /* exit counts in the log */
 #define DEFAULT_VMKERNEL_POOL (256ull << 20)   /* with a console: the rest is its */
 
 struct pcpu pcpus[MAX_CPUS];
@@ -99,6 +100,8 @@ void boot_main(uint32_t magic, uint32_t info_pa)
     bsp->online = true;
     smp_boot_secondary_cpus();
 
+    sched_set_stats_interval(cmdline_get_u64(boot_info.cmdline, "stats", DEFAULT_STATS_SECONDS) *
+                             1000000000ull);
     domains_create_from_modules(&boot_info);
     banner_print(SKERRY_PRODUCT ": %u CPUs, %llu MiB free, log on %s\n", nr_cpus_online,
                  (unsigned long long)(memory_free_bytes() >> 20), "the log port");

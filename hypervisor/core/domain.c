@@ -194,6 +194,8 @@ static void log_all_ended(void);
 
 static void log_exit_counts(const struct domain *d)
 {
+    if (!d)
+        return;
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         const struct vcpu *v = d->vcpus[i];
         char line[256];
@@ -236,6 +238,16 @@ void domains_boot_done(void)
     spin_unlock_irqrestore(&domains_lock, flags);
     if (left == 0)
         log_all_ended();
+}
+
+void domains_log_stats(void)
+{
+    /* Under the lock: a domain is removed from the table before it is freed. */
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        if (domains[i] && !domains[i]->dying)
+            log_exit_counts(domains[i]);
+    spin_unlock_irqrestore(&domains_lock, flags);
 }
 
 unsigned domains_alive(void)

@@ -23,6 +23,13 @@ static const struct sched_policy *policy = &sched_round_robin;
 static struct vcpu *worlds[MAX_WORLDS];
 static unsigned nr_worlds;
 static uint64_t next_wakeup_ns = UINT64_MAX;
+static uint64_t stats_interval_ns, next_stats_ns;
+
+void sched_set_stats_interval(uint64_t ns)
+{
+    stats_interval_ns = ns;
+    next_stats_ns = time_now_ns() + ns;
+}
 
 static void set_state(struct vcpu *v, enum vcpu_state state)
 {
@@ -100,8 +107,11 @@ void sched_kick(struct vcpu *v)
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     switch (v->state) {
     case VCPU_BLOCKED:
-        make_runnable(v);
-        recompute_next_wakeup();
+        /* Only a deliverable event ends HLT: not one the TPR holds back. */
+        if (vcpu_has_wake_event(v)) {
+            make_runnable(v);
+            recompute_next_wakeup();
+        }
         break;
     case VCPU_HALTED:
         if (v->nmi_pending)
@@ -197,6 +207,13 @@ static void put_back(struct vcpu *v, enum vcpu_run_result result)
         if (vcpu_has_wake_event(v)) {
             make_runnable(v);
         } else {
+            int dv = vlapic_highest_deliverable(&v->vlapic);
+            int any = -1;
+            for (int w = 7; w >= 0 && any < 0; w--)
+                if (v->vlapic.irr[w]) any = w * 32 + 31 - __builtin_clz(v->vlapic.irr[w]);
+            if (dv >= 0 || any >= 0)
+                log_warn("DEBUG block with deliverable %d irr %d rip %#llx rflags %#llx", dv, any,
+                         (unsigned long long)v->arch.vmcb->save.rip, (unsigned long long)v->arch.vmcb->save.rflags);
             set_state(v, VCPU_BLOCKED);
             recompute_next_wakeup();
         }
@@ -227,6 +244,10 @@ _Noreturn void sched_run_cpu(void)
     struct pcpu *cpu = this_cpu();
     log_info("cpu%u: scheduler running (%s policy)", cpu->id, policy->name);
     for (;;) {
+        if (cpu->id == 0 && stats_interval_ns && time_now_ns() >= next_stats_ns) {
+            domains_log_stats();
+            next_stats_ns = time_now_ns() + stats_interval_ns;
+        }
         irq_disable();
         spin_lock(&sched_lock);
         struct vcpu *v = policy->pick_next(cpu->id);

@@ -176,7 +176,9 @@ void vcpu_ack_interrupt(struct vcpu *v, uint8_t vector)
 
 bool vcpu_has_wake_event(struct vcpu *v)
 {
-    return v->nmi_pending || vcpu_pending_interrupt(v) >= 0;
+    /* A maskable interrupt ends HLT only if the guest has IF set (SDM: HLT). */
+    bool if_set = (v->arch.vmcb->save.rflags & RFLAGS_IF) != 0;
+    return v->nmi_pending || (if_set && vcpu_pending_interrupt(v) >= 0);
 }
 
 void vcpu_kick(struct vcpu *v)

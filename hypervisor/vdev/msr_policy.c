@@ -17,6 +17,7 @@
 #define MSR_X2APIC_FIRST     0x00000800
 #define MSR_X2APIC_LAST      0x000008FF
 #define MSR_TSC_AUX          0xC0000103
+#define MSR_K8_INT_PENDING_MSG 0xC0010055   /* Linux reads it unchecked on family 0xF */
 #define MISC_ENABLE_FAST_STRINGS 1ull
 #define EFER_GUEST_WRITABLE  (EFER_SCE | EFER_LME | EFER_NXE | (1ull << 14) /* FFXSR */)
 
@@ -56,6 +57,7 @@ int vdev_msr_read(struct vcpu *v, uint32_t msr, uint64_t *value)
         *value = MISC_ENABLE_FAST_STRINGS;
         return 0;
     case MSR_PLATFORM_ID:
+    case MSR_K8_INT_PENDING_MSG:        /* no C1E: nothing pending */
     case MSR_MTRR_CAP:
     case MSR_MTRR_DEF_TYPE:
         *value = 0;                         /* no MTRRs (hidden in CPUID) */
@@ -84,6 +86,7 @@ int vdev_msr_write(struct vcpu *v, uint32_t msr, uint64_t value)
         return 0;
     case MSR_MISC_ENABLE:
     case MSR_MTRR_DEF_TYPE:
+    case MSR_K8_INT_PENDING_MSG:
         return 0;                           /* accepted and ignored */
     default:
         return -1;

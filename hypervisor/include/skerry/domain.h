@@ -119,6 +119,8 @@ void *domain_gpa_to_host(struct domain *d, uint64_t gpa, uint64_t len);
 void domain_kill(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Called by the scheduler when a vCPU of a dying domain has stopped. */
 void domain_vcpu_stopped(struct vcpu *v);
+/* Log run/ready time and exits by reason of every live domain's vCPUs. */
+void domains_log_stats(void);
 /* Domains alive, plus one while boot is still creating them. */
 unsigned domains_alive(void);
 /* Boot has created every domain: drop its reference. */

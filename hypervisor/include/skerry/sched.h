@@ -32,6 +32,8 @@ void sched_timer_tick(void);
 void sched_kick(struct vcpu *v);
 /* Earliest vLAPIC timer of a waiting vCPU (ns since boot), or UINT64_MAX. */
 uint64_t sched_next_wakeup_ns(void);
+/* Log every domain's exit counts this often (0: never). */
+void sched_set_stats_interval(uint64_t ns);
 /* Stop every vCPU of a dying domain (from any CPU). */
 void sched_stop_domain(struct domain *d);
 

@@ -6,17 +6,36 @@
  * can take it, or through an interrupt window (V_IRQ + VINTR intercept).
  */
 #include <arch/cpu.h>
+#include <arch/insn_decode.h>
 #include <arch/svm_exit.h>
 #include <arch/vmcb.h>
 #include <skerry/domain.h>
 #include <skerry/vcpu.h>
 
 #define VECTOR_NMI 2
+#define OPCODE_HLT 0xF4
 
 static void open_interrupt_window(struct vmcb_control *c)
 {
     c->vintr |= VINTR_IRQ | VINTR_IGN_TPR | (0xFull << VINTR_PRIO_SHIFT);
     c->intercept_misc1 |= INTERCEPT_VINTR;
+}
+
+/*
+ * A host interrupt between STI and HLT exits with the guest in the STI
+ * shadow.  QEMU's VMRUN does not restore the shadow: an interrupt window
+ * opened then, or an injection after a second exit (which QEMU reports
+ * without the shadow), is taken before the HLT, which then sleeps with
+ * nothing pending -- a lost wake-up.  With IF set, "HLT began, then the
+ * interrupt came" is as valid an order: complete the HLT and inject.
+ */
+static bool complete_pending_hlt(struct vcpu *v)
+{
+    uint8_t insn[INSN_MAX_LENGTH];
+    if (svm_fetch_instruction(v, insn) == 0 || insn[0] != OPCODE_HLT)
+        return false;
+    svm_skip_instruction(v, 1);
+    return true;
 }
 
 void svm_inject_events(struct vcpu *v)
@@ -47,6 +66,9 @@ void svm_inject_events(struct vcpu *v)
     int vector = vcpu_pending_interrupt(v);
     if (vector < 0)
         return;
+    if ((vmcb->save.rflags & RFLAGS_IF) &&
+        ((c->interrupt_shadow & 1) || c->exit_code == SVM_EXIT_INTR) && complete_pending_hlt(v))
+        can_interrupt = true;
     if (can_interrupt) {
         vcpu_ack_interrupt(v, (uint8_t)vector);
         c->event_inject = EVENT_VALID | EVENT_TYPE_INTR | (uint8_t)vector;
