@@ -48,8 +48,9 @@ bool msrpm_intercepts(const uint8_t *msrpm, uint32_t msr, bool write)
 
 void iopm_set(uint8_t *iopm, uint16_t first, uint32_t count, bool intercept)
 {
-    for (uint32_t p = first; p < (uint32_t)first + count && p <= 0xFFFF; p++)
-        set_bit(iopm, p, intercept);
+    uint64_t end = (uint64_t)first + count;        /* 64-bit: count may be huge */
+    for (uint64_t p = first; p < end && p <= 0xFFFF; p++)
+        set_bit(iopm, (unsigned)p, intercept);
 }
 
 /* A multi-byte access is intercepted if any byte's port is (the map has a
