@@ -76,6 +76,57 @@ static int bus_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
     return 0;
 }
 
+/* MOVS with one side in RAM and one in MMIO: each side, by segment:offset. */
+static int access_one(struct vcpu *v, uint64_t linear, unsigned size, uint64_t *val,
+                      bool is_write)
+{
+    struct vmcb_save *s = &v->arch.vmcb->save;
+    struct guest_paging pg = { s->cr0, s->cr3, s->cr4, s->efer };
+    uint64_t gpa;
+    if (guest_linear_to_phys(&pg, linear, read_guest_u64, v->dom, &gpa) != WALK_OK)
+        return -1;
+    uint8_t *ram = domain_gpa_to_host(v->dom, gpa, size);
+    if (ram && is_write)
+        memcpy(ram, val, size);
+    else if (ram)
+        memcpy(val, ram, size);
+    else if (is_write)
+        vdev_mmio_write(v, gpa, size, *val);
+    else
+        *val = vdev_mmio_read(v, gpa, size);
+    return 0;
+}
+
+static int bus_guest_access(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size,
+                            uint64_t *val, bool is_write)
+{
+    struct vcpu *v = ctx;
+    struct vmcb_save *s = &v->arch.vmcb->save;
+    const struct vmcb_segment *segs[INSN_NR_SEGS] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
+    bool long_mode = (s->efer & EFER_LMA) && (s->cs.attrib & SEG_ATTR_L);
+    uint64_t base = (!long_mode || seg == INSN_SEG_FS || seg == INSN_SEG_GS) ? segs[seg]->base : 0;
+    uint64_t linear = base + offset;
+    if (!long_mode)
+        linear &= 0xFFFFFFFF;
+    if ((linear & 0xFFF) + size <= 0x1000)
+        return access_one(v, linear, size, val, is_write);
+    /* Crossing a page: byte by byte, each page translated on its own. */
+    uint8_t bytes[8];
+    if (is_write)
+        memcpy(bytes, val, size);
+    for (unsigned i = 0; i < size; i++) {
+        uint64_t b = bytes[i];
+        if (access_one(v, linear + i, 1, &b, is_write) < 0)
+            return -1;
+        bytes[i] = (uint8_t)b;
+    }
+    if (!is_write) {
+        *val = 0;
+        memcpy(val, bytes, size);
+    }
+    return 0;
+}
+
 static void log_bytes(char *out, size_t cap, const uint8_t *bytes, unsigned n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -105,7 +156,8 @@ enum exit_action svm_handle_npf(struct vcpu *v)
     enum insn_status st = insn_decode(&insn, bytes, n, cpu_mode(&vmcb->save));
     int rc = MMIO_ERR_UNSUPPORTED;
     if (st == INSN_OK) {
-        struct mmio_bus bus = { .read = bus_read, .write = bus_write, .ctx = v };
+        struct mmio_bus bus = { .read = bus_read, .write = bus_write, .ctx = v,
+                                .guest_access = bus_guest_access };
         rc = mmio_emulate(&insn, &v->arch.gprs, &vmcb->save.rflags, &bus, gpa);
     }
     if (rc < 0) {
