@@ -17,3 +17,4 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 
 include tests/guests/build.mk
+include tests/fuzz/fuzz.mk

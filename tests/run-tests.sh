@@ -24,6 +24,8 @@ for t in build/tests/unit/*; do
     [[ -x $t ]] && run_one "unit-$(basename "$t")" "$t"
 done
 
+run_one fuzz-smoke tests/fuzz/run-smoke.sh
+
 jobs=${TEST_JOBS:-2}
 for s in tests/system/*.sh; do
     [[ $s == */lib.sh || $s == *_lib.sh ]] && continue
