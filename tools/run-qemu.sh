@@ -4,7 +4,7 @@
 #   tools/run-qemu.sh             interactive: COM1 on this terminal
 #   tools/run-qemu.sh --headless  background: build/run/{console,vmkernel}.log, qemu.pid
 #   tools/run-qemu.sh --stop      end a headless run
-# Extra modules (test domains) come from $MODULES ("path args,path args").
+# Other modules (e.g. test domains) with $MODULES ("path args,path args").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=build/run
@@ -22,9 +22,11 @@ if [[ ${1:-} == --stop ]]; then
     exit 0
 fi
 
-modules=${MODULES:-"build/tests/guests/hello.elf name=hello"}
+# Default: the service console (Debian's cloud kernel and our initramfs).
+modules=${MODULES:-"build/console/vmlinuz console=ttyS0 ${CONSOLE_ARGS:-},build/console/initrd.img"}
 args=(-M q35 -cpu qemu64,+svm,+npt -smp "${SMP:-2}" -m "${MEM:-2048}" -no-reboot
-      -kernel build/vmkernel.elf -append "${VMKERNEL_ARGS:-}" -initrd "$modules")
+      -kernel build/vmkernel.elf -append "${VMKERNEL_ARGS:-}" -initrd "$modules"
+      -nic user,model=virtio-net-pci)
 
 if [[ ${1:-} == --headless ]]; then
     qemu-system-x86_64 "${args[@]}" -display none -monitor none \

@@ -72,7 +72,8 @@ newlib_phase = echo "  NEWLIB  $(1)"; \
 NEWLIB_ABS := $(abspath $(NEWLIB_DIR))
 newlib_make = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C $(NEWLIB_ABS)/obj
 
-$(NEWLIB_LIBC): $(NEWLIB_STAMP) $(HOST_PACKAGES_STAMP) tools/build/fetch-debs.sh
+# Host packages are order-only: adding one must not rebuild newlib.
+$(NEWLIB_LIBC): $(NEWLIB_STAMP) tools/build/fetch-debs.sh | $(HOST_PACKAGES_STAMP)
 	@set -e; d=$(NEWLIB_ABS); \
 	rm -rf $$d/deb $$d/src $$d/obj $$d/bin $(NEWLIB_PREFIX); mkdir -p $$d/bin $$d/src $$d/obj; \
 	: > $(NEWLIB_LOG); \

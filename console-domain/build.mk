@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The service console: Debian's kernel and a busybox initramfs, built from
+# the packages pinned in packages.lock (console-domain/README.md).  Needs
+# BUILD and HOST_PACKAGES_STAMP from the top GNUmakefile.
+#
+#   CONSOLE_KERNEL, CONSOLE_INITRD                  cloud flavour (the console)
+#   CONSOLE_KERNEL_GENERIC, CONSOLE_INITRD_GENERIC  generic flavour
+#
+# Logs: build/console/<flavour>.log; unpacked packages and the initramfs tree
+# under build/console/<flavour>/.
+
+CONSOLE_DIR            := $(BUILD)/console
+CONSOLE_KERNEL         := $(CONSOLE_DIR)/vmlinuz
+CONSOLE_INITRD         := $(CONSOLE_DIR)/initrd.img
+CONSOLE_KERNEL_GENERIC := $(CONSOLE_DIR)/vmlinuz-generic
+CONSOLE_INITRD_GENERIC := $(CONSOLE_DIR)/initrd-generic.img
+
+CONSOLE_INPUTS := console-domain/build.mk console-domain/mkconsole.sh \
+    console-domain/mkcpio.py console-domain/modules.txt tools/build/fetch-debs.sh \
+    $(shell find console-domain/initramfs -type f 2>/dev/null)
+
+# Rebuilt when a pinned kernel or busybox changes (not on other lock edits):
+# the stamp's name carries a hash of those lock lines.
+CONSOLE_LOCK_HASH := $(shell grep -E '^(linux-image-|busybox-static=)' packages.lock | sha1sum | cut -c1-12)
+CONSOLE_STAMP     := $(CONSOLE_DIR)/.lock-$(CONSOLE_LOCK_HASH)
+
+$(CONSOLE_STAMP):
+	@mkdir -p $(@D) && rm -f $(CONSOLE_DIR)/.lock-* && touch $@
+
+# console_build <work-dir> <metapackage> <vmlinuz> <initrd>
+console_build = console-domain/mkconsole.sh packages.lock $(BUILD)/cache/debs $(1) $(2) $(3) $(4)
+
+$(CONSOLE_KERNEL) $(CONSOLE_INITRD) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(HOST_PACKAGES_STAMP)
+	@$(call console_build,$(CONSOLE_DIR)/cloud,linux-image-cloud-amd64,$(CONSOLE_KERNEL),$(CONSOLE_INITRD))
+
+$(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(HOST_PACKAGES_STAMP)
+	@$(call console_build,$(CONSOLE_DIR)/generic,linux-image-amd64,$(CONSOLE_KERNEL_GENERIC),$(CONSOLE_INITRD_GENERIC))
+
+.PHONY: console
+console: $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC)
