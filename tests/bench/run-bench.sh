@@ -48,3 +48,44 @@ echo "Exits per second of guest run time, by reason (bench_exits, ${run_us} us r
 grep -oE "[a-z-]+=[0-9]+" <<<"${line#*exits}" | while IFS== read -r reason count; do
     awk -v r="$reason" -v c="$count" -v us="$run_us" 'BEGIN { printf "  %-10s %10.0f/s (%d exits)\n", r, c * 1e6 / us, c }'
 done
+
+# --- Console boot: QEMU start to the console's /init marker ------------------
+. tests/system/console_lib.sh
+runs=${BENCH_RUNS:-3}
+marker_time() {   # marker_time <dir> <qemu args...>: seconds to the marker, or "-"
+    local dir=$1
+    shift
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    printf 'wait marker 180 SKERRY-CONSOLE-INIT [0-9.]+\\n\n' >"$dir/steps"
+    console_run "$dir" "$dir/steps" 200 "$@"
+    [[ $(step_rc "$dir" marker) == 0 ]] && step_time "$dir" marker || echo -
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+bare_times=() vmk_times=()
+for i in $(seq "$runs"); do
+    bare_times+=("$(marker_time "$dir/boot-bare-$i" "${QEMU_MACHINE[@]}" \
+        -kernel build/console/vmlinuz -initrd build/console/initrd.img -append console=ttyS0)")
+    vmk_times+=("$(marker_time "$dir/boot-vmk-$i" "${QEMU_MACHINE[@]}" \
+        -kernel build/vmkernel.elf -append "stats=1" \
+        -initrd "build/console/vmlinuz console=ttyS0,build/console/initrd.img" \
+        -serial "file:$dir/boot-vmk-$i.vmkernel.log")")
+done
+if [[ " ${bare_times[*]} ${vmk_times[*]} " == *" - "* ]]; then
+    echo "bench: a console boot did not reach its marker (see $dir/boot-*)" >&2
+    exit 1
+fi
+bare_median=$(printf '%s\n' "${bare_times[@]}" | median)
+vmk_median=$(printf '%s\n' "${vmk_times[@]}" | median)
+echo
+echo "Console boot, QEMU start to the /init marker ($runs runs each, Debian cloud kernel):"
+echo "  bare QEMU:      ${bare_times[*]} s, median $bare_median s"
+echo "  under Skerry:   ${vmk_times[*]} s, median $vmk_median s"
+awk -v b="$bare_median" -v s="$vmk_median" 'BEGIN { printf "  ratio:          %.2f (target <= 1.3)\n", s / b }'
+# Exits of the boot: the last statistics line the vmkernel logged before the marker.
+line=$(grep -E "dom0 console vcpu0 .* exits" "$dir/boot-vmk-1.vmkernel.log" | tail -1)
+run_us=$(sed -E 's/.*run ([0-9]+) us.*/\1/' <<<"$line")
+echo "Console exits by reason during boot (run 1, ${run_us} us of guest time), per second:"
+grep -oE "[a-z-]+=[0-9]+" <<<"${line#*exits}" | while IFS== read -r reason count; do
+    awk -v r="$reason" -v c="$count" -v us="$run_us" 'BEGIN { printf "  %-10s %10.0f/s (%d exits)\n", r, c * 1e6 / us, c }'
+done
