@@ -382,6 +382,11 @@ static struct domain *build(const struct boot_info *bi, struct console_plan *p, 
     svm_vcpu_set_long_mode(v, p->bz.entry64, p->boot_area + BA_PML4, p->boot_area + BA_GDT,
                            sizeof console_gdt - 1);
     v->arch.gprs.r[X86_RSI] = p->boot_area + BA_ZERO_PAGE;
+    /* The others wait for Linux to start them with INIT-SIPI-SIPI. */
+    for (unsigned i = 1; i < d->nr_vcpus; i++) {
+        d->vcpus[i]->awaiting_sipi = true;
+        d->vcpus[i]->state = VCPU_HALTED;
+    }
     return d;
 }
 
@@ -392,8 +397,8 @@ struct domain *console_create(const struct boot_info *bi)
     if (!find_modules(bi, &p))
         return NULL;
     unsigned vcpus = (unsigned)cmdline_get_u64(bi->cmdline, "console_vcpus", 1);
-    if (vcpus != 1) {
-        log_warn("console_vcpus=%u: only one console vCPU is supported for now; using 1", vcpus);
+    if (vcpus == 0 || vcpus > MAX_VCPUS_PER_DOM) {
+        log_warn("console_vcpus=%u is out of range 1-%u; using 1", vcpus, MAX_VCPUS_PER_DOM);
         vcpus = 1;
     }
     const char *why = plan(bi, &p);
@@ -404,9 +409,9 @@ struct domain *console_create(const struct boot_info *bi)
     }
     const char *version = bzimage_version_string(phys_to_virt(p.kernel->start),
                                                  p.kernel->end - p.kernel->start, &p.bz);
-    log_info("dom%u console: Linux %s, boot protocol %u.%02u, entry %#llx", d->id,
+    log_info("dom%u console: Linux %s, boot protocol %u.%02u, entry %#llx, %u vCPU(s)", d->id,
              version ? version : "(unknown version)", p.bz.protocol >> 8, p.bz.protocol & 0xFF,
-             (unsigned long long)p.bz.entry64);
+             (unsigned long long)p.bz.entry64, d->nr_vcpus);
     for (unsigned i = 0; i < p.nr_ram; i++)
         log_info("dom%u console: RAM %#llx-%#llx", d->id, (unsigned long long)p.ram[i].base,
                  (unsigned long long)p.ram[i].end - 1);

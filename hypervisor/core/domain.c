@@ -137,7 +137,7 @@ struct domain *domain_create(const struct domain_config *cfg, const char **why)
     vdev_platform_init(d);
     for (unsigned i = 0; !*why && i < d->nr_vcpus; i++)
         if (!(d->vcpus[i] = vcpu_create(d, i)))
-            *why = "out of memory for a vCPU";
+            *why = "cannot create a vCPU (out of memory, or a TSC rate the vLAPIC cannot model)";
     if (*why) {
         free_domain(d);
         return NULL;

@@ -165,7 +165,8 @@ void domains_create_from_modules(const struct boot_info *bi)
     /* Start them together, once all are built, so they share the CPUs. */
     for (unsigned i = 0; i < n; i++)
         for (unsigned j = 0; j < built[i]->nr_vcpus; j++)
-            sched_add_vcpu(built[i]->vcpus[j]);
+            if (!built[i]->vcpus[j]->awaiting_sipi)
+                sched_add_vcpu(built[i]->vcpus[j]);
     if (domains_alive() == 1)
         log_warn("no domain was started: nothing to run");
     domains_boot_done();

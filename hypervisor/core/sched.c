@@ -207,13 +207,6 @@ static void put_back(struct vcpu *v, enum vcpu_run_result result)
         if (vcpu_has_wake_event(v)) {
             make_runnable(v);
         } else {
-            int dv = vlapic_highest_deliverable(&v->vlapic);
-            int any = -1;
-            for (int w = 7; w >= 0 && any < 0; w--)
-                if (v->vlapic.irr[w]) any = w * 32 + 31 - __builtin_clz(v->vlapic.irr[w]);
-            if (dv >= 0 || any >= 0)
-                log_warn("DEBUG block with deliverable %d irr %d rip %#llx rflags %#llx", dv, any,
-                         (unsigned long long)v->arch.vmcb->save.rip, (unsigned long long)v->arch.vmcb->save.rflags);
             set_state(v, VCPU_BLOCKED);
             recompute_next_wakeup();
         }

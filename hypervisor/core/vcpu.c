@@ -57,6 +57,9 @@ static const struct vlapic_ops vcpu_vlapic_ops = {
     .local_event = local_event,
 };
 
+static void vcpu_init_signal(struct vcpu *t);
+static void vcpu_startup_signal(struct vcpu *t, uint8_t vector);
+
 static void deliver_ipi(struct vcpu *from, const struct vlapic_ipi *ipi)
 {
     struct domain *d = from->dom;
@@ -72,12 +75,47 @@ static void deliver_ipi(struct vcpu *from, const struct vlapic_ipi *ipi)
         case VLAPIC_DM_NMI:
             vcpu_raise_nmi(t);
             break;
+        case VLAPIC_DM_INIT:
+            vcpu_init_signal(t);
+            break;
+        case VLAPIC_DM_SIPI:
+            vcpu_startup_signal(t, ipi->vector);
+            break;
         default:
             log_warn("%s vcpu%u: IPI delivery mode %d to vcpu%u not supported yet",
                      d->name, from->index, ipi->delivery_mode, t->index);
             break;
         }
     }
+}
+
+/*
+ * INIT and SIPI start an application processor the architectural way: a
+ * vCPU created "waiting for SIPI" sits outside the scheduler until an INIT
+ * then a STARTUP IPI arrive, and then starts in real mode at vector * 4 KiB.
+ * An INIT to a vCPU that already runs is not supported yet.
+ */
+static void vcpu_init_signal(struct vcpu *t)
+{
+    if (!t->awaiting_sipi) {
+        log_warn("%s vcpu%u: INIT to a running vCPU is not supported; ignored", t->dom->name,
+                 t->index);
+        return;
+    }
+    uint64_t flags = spin_lock_irqsave(&t->lapic_lock);
+    vlapic_init_signal(&t->vlapic);
+    t->init_received = true;
+    spin_unlock_irqrestore(&t->lapic_lock, flags);
+}
+
+static void vcpu_startup_signal(struct vcpu *t, uint8_t vector)
+{
+    if (!__atomic_exchange_n(&t->init_received, false, __ATOMIC_ACQ_REL) || !t->awaiting_sipi)
+        return;                        /* SIPI without INIT, or a second SIPI: ignored */
+    t->awaiting_sipi = false;
+    svm_vcpu_set_real_mode(t, vector);
+    log_info("%s vcpu%u: started by SIPI at %#x", t->dom->name, t->index, vector << 12);
+    sched_add_vcpu(t);
 }
 
 /* Called with lapic_lock released. */

@@ -46,8 +46,9 @@ uint64_t time_tsc_to_ns(uint64_t tsc)
 void time_init(void)
 {
     uint64_t best = UINT64_MAX;
-    /* Take the shortest of three runs: a longer one was disturbed. */
-    for (int i = 0; i < 3; i++) {
+    /* Take the shortest of five runs: a longer one was disturbed (under
+     * emulation, the emulator's thread can be descheduled mid-measurement). */
+    for (int i = 0; i < 5; i++) {
         uint64_t start = rdtsc();
         pit_wait_us(10000);
         uint64_t delta = rdtsc() - start;

@@ -63,6 +63,8 @@ struct vcpu {
     uint8_t eoi_outbox[4];
     unsigned nr_eoi_outbox;
     bool nmi_pending;
+    bool awaiting_sipi;           /* an AP not started yet: outside the scheduler */
+    bool init_received;           /* INIT seen, a STARTUP IPI may follow */
     int running_on;               /* pCPU id, or -1 */
     uint64_t run_ns;              /* time spent in the guest */
     uint64_t ready_ns;            /* time spent runnable but waiting */

@@ -23,13 +23,12 @@ static void open_interrupt_window(struct vmcb_control *c)
 
 /*
  * A host interrupt between STI and HLT exits with the guest in the STI
- * shadow.  QEMU's VMRUN does not restore the shadow: an interrupt window
- * opened then, or an injection after a second exit (which QEMU reports
- * without the shadow), is taken before the HLT, which then sleeps with
- * nothing pending -- a lost wake-up.  With IF set, "HLT began, then the
- * interrupt came" is as valid an order: complete the HLT and inject.
+ * shadow.  QEMU's VMRUN does not restore the shadow, so an interrupt
+ * window opened now would be taken before the HLT, which would then sleep
+ * with nothing pending: a lost wake-up.  A HLT in the shadow with an
+ * interrupt pending ends at once anyway: complete it here and inject.
  */
-static bool complete_pending_hlt(struct vcpu *v)
+static bool complete_shadowed_hlt(struct vcpu *v)
 {
     uint8_t insn[INSN_MAX_LENGTH];
     if (svm_fetch_instruction(v, insn) == 0 || insn[0] != OPCODE_HLT)
@@ -66,8 +65,7 @@ void svm_inject_events(struct vcpu *v)
     int vector = vcpu_pending_interrupt(v);
     if (vector < 0)
         return;
-    if ((vmcb->save.rflags & RFLAGS_IF) &&
-        ((c->interrupt_shadow & 1) || c->exit_code == SVM_EXIT_INTR) && complete_pending_hlt(v))
+    if ((vmcb->save.rflags & RFLAGS_IF) && (c->interrupt_shadow & 1) && complete_shadowed_hlt(v))
         can_interrupt = true;
     if (can_interrupt) {
         vcpu_ack_interrupt(v, (uint8_t)vector);

@@ -141,6 +141,35 @@ static void flat_segment(struct vmcb_segment *s, uint16_t sel, uint16_t attrib)
     *s = (struct vmcb_segment){ .selector = sel, .attrib = attrib, .limit = 0xFFFFFFFF, .base = 0 };
 }
 
+#define SEG_ATTR_REAL_CODE 0x009B
+#define SEG_ATTR_REAL_DATA 0x0093
+#define CR0_AFTER_INIT     (CR0_CD | CR0_NW | CR0_ET)
+
+void svm_vcpu_set_real_mode(struct vcpu *v, uint8_t vector)
+{
+    struct vmcb_save *s = &v->arch.vmcb->save;
+    struct vmcb_segment data = { .selector = 0, .attrib = SEG_ATTR_REAL_DATA, .limit = 0xFFFF };
+    s->cs = (struct vmcb_segment){ .selector = (uint16_t)(vector << 8),
+                                   .attrib = SEG_ATTR_REAL_CODE, .limit = 0xFFFF,
+                                   .base = (uint64_t)vector << 12 };
+    s->ds = s->es = s->ss = s->fs = s->gs = data;
+    s->gdtr = (struct vmcb_segment){ .limit = 0xFFFF };
+    s->idtr = (struct vmcb_segment){ .limit = 0xFFFF };
+    s->ldtr = (struct vmcb_segment){ .attrib = SEG_ATTR_LDT, .limit = 0xFFFF };
+    s->tr = (struct vmcb_segment){ .attrib = SEG_ATTR_TSS64_BUSY, .limit = 0xFFFF };
+    s->cr0 = CR0_AFTER_INIT;
+    s->cr3 = 0;
+    s->cr4 = 0;
+    s->efer = EFER_SVME;                         /* SVME must stay set in the VMCB */
+    s->cpl = 0;
+    s->rip = 0;
+    s->rflags = 0x2;
+    s->dr7 = 0x400;
+    s->dr6 = 0xFFFF0FF0;
+    for (int i = 0; i < X86_NR_GPRS; i++)
+        v->arch.gprs.r[i] = 0;
+}
+
 void svm_vcpu_set_long_mode(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base,
                             uint16_t gdt_limit)
 {

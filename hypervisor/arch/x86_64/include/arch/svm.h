@@ -26,6 +26,8 @@ void svm_vcpu_destroy(struct vcpu *v);
 /* Start state: 64-bit mode with paging at cr3, flat CS 0x10 / DS 0x18 from gdt. */
 void svm_vcpu_set_long_mode(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base,
                             uint16_t gdt_limit);
+/* Start state after INIT-SIPI: real mode at CS:IP = (vector << 8):0. */
+void svm_vcpu_set_real_mode(struct vcpu *v, uint8_t vector);
 enum vcpu_run_result svm_vcpu_run(struct vcpu *v);
 uint32_t svm_nr_asids(void);
 
