@@ -3,7 +3,8 @@
 # The service console as domain 0 under the vmkernel: Debian's cloud kernel
 # reaches its shell on COM1 and is driven over the serial line; it detects
 # the VMware hypervisor and uses x2APIC; it cannot read the vmkernel's
-# memory; its passed-through NIC and disk work; the generic kernel boots too.
+# memory; its passed-through NIC and disk work; the generic kernel boots too;
+# with console_vcpus=2 Linux starts its second vCPU by INIT-SIPI-SIPI.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -117,3 +118,25 @@ console_run "$d" "$d/steps" 300 -M q35 -cpu qemu64,+svm,+npt -smp 2 -m 2048 \
 check_step "$d" shell "generic: linux-image-amd64 boots as the console to its shell"
 check_output "$d" hypervisor "Hypervisor detected: VMware" "generic: detects the VMware hypervisor"
 check_output "$d" dhcp 'inet 10\.0\.2\.15/24' "generic: e1000e gets a DHCP lease through the vmkernel"
+
+# --- two console vCPUs ---------------------------------------------------------
+d=$top/smp
+mkdir -p "$d"
+cat >"$d/steps" <<EOF2
+wait marker 200 SKERRY-CONSOLE-INIT [0-9.]+\n
+wait shell 60 \]# $
+cmd ncpus 10 grep -c ^processor /proc/cpuinfo
+send poweroff
+exit off 60
+EOF2
+# Single-threaded TCG: QEMU 7.2's multi-threaded TCG crashes (NULL
+# dereference) when both CPUs run nested guests while the console remaps
+# PCI BARs; the vmkernel does the same either way.
+console_run "$d" "$d/steps" 300 -M q35 -accel tcg,thread=single -cpu qemu64,+svm,+npt -smp 2 \
+    -m 2048 -kernel build/vmkernel.elf -append "console_vcpus=2" \
+    -initrd "build/console/vmlinuz console=ttyS0 panic=-1,build/console/initrd.img" \
+    -serial "file:$d/vmkernel.log"
+check_output "$d" ncpus '^2$' "smp: with console_vcpus=2 Linux sees exactly 2 vCPUs (INIT-SIPI-SIPI)"
+grep -q "console vcpu1: started by SIPI" "$d/vmkernel.log" &&
+    pass "smp: the vmkernel started vCPU 1 on Linux's STARTUP IPI" ||
+    fail "smp: no SIPI start in the vmkernel log"
