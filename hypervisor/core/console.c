@@ -24,6 +24,7 @@
 #include <skerry/log.h>
 #include <skerry/memory.h>
 #include <skerry/percpu.h>
+#include <skerry/pvpanic.h>
 #include <skerry/sched.h>
 #include <skerry/vdev_platform.h>
 #include <skerry/zeropage.h>
@@ -40,6 +41,8 @@
 #define BA_CMDLINE_MAX   0x08000
 #define BA_ACPI          0x10000
 #define BA_ACPI_MAX      0x20000
+#define BA_SSDT          0x30000      /* the pvpanic device's SSDT */
+#define BA_SSDT_MAX      0x1000
 #define MMIO_PAGE        0x1000ull
 #define FOUR_GB          (4ull << 30)
 #define PCI_MAX_BUSES    256
@@ -247,6 +250,11 @@ static const char *build_acpi(struct console_plan *p, unsigned nr_vcpus, uint8_t
     plat.nr_ioapics = 1;
     plat.overrides = overrides;
     plat.nr_overrides = n;
+    uint64_t ssdt_gpa = p->boot_area + BA_SSDT;
+    if (pvpanic_ssdt(area + BA_SSDT, BA_SSDT_MAX, PVPANIC_DEFAULT_PORT)) {
+        plat.extra_tables = &ssdt_gpa;
+        plat.nr_extra_tables = 1;
+    }
     struct acpi_layout layout;
     if (acpi_build(&plat, area + BA_ACPI, BA_ACPI_MAX, p->boot_area + BA_ACPI, &layout, &why) < 0)
         return why;
@@ -319,6 +327,7 @@ static void set_port_intercepts(struct domain *d, const struct console_plan *p)
         { 0x64, 1 }, { 0x92, 1 }, { 0xCF9, 1 },            /* reset paths */
         { 0xCF8, 8 },                                      /* PCI configuration */
         { VMWARE_BACKDOOR_PORT, 2 },                       /* backdoor (and its HB port) */
+        { PVPANIC_DEFAULT_PORT, 1 },                       /* panic reports */
     };
     iopm_set(d->arch.iopm, 0, 0x10000, false);
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
@@ -370,7 +379,7 @@ static struct domain *build(const struct boot_info *bi, struct console_plan *p, 
     if (!d)
         return NULL;
     set_port_intercepts(d, p);
-    if (console_legacy_init(d, p->pm1a_cnt) < 0 ||
+    if (console_legacy_init(d, p->pm1a_cnt) < 0 || pvpanic_attach(d, PVPANIC_DEFAULT_PORT) < 0 ||
         domain_add_port_handler(d, &vdev_pci_config_ports[0]) < 0 ||
         domain_add_port_handler(d, &vdev_pci_config_ports[1]) < 0) {
         *why = "too many emulated port ranges";

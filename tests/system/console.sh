@@ -4,7 +4,8 @@
 # reaches its shell on COM1 and is driven over the serial line; it detects
 # the VMware hypervisor and uses x2APIC; it cannot read the vmkernel's
 # memory; its passed-through NIC and disk work; the generic kernel boots too;
-# with console_vcpus=2 Linux starts its second vCPU by INIT-SIPI-SIPI.
+# with console_vcpus=2 Linux starts its second vCPU by INIT-SIPI-SIPI; a
+# console panic is reported to the vmkernel (pvpanic) and logged.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -140,3 +141,25 @@ check_output "$d" ncpus '^2$' "smp: with console_vcpus=2 Linux sees exactly 2 vC
 grep -q "console vcpu1: started by SIPI" "$d/vmkernel.log" &&
     pass "smp: the vmkernel started vCPU 1 on Linux's STARTUP IPI" ||
     fail "smp: no SIPI start in the vmkernel log"
+
+# --- a console crash -------------------------------------------------------------
+d=$top/crash
+mkdir -p "$d"
+cat >"$d/steps" <<EOF2
+wait marker 120 SKERRY-CONSOLE-INIT [0-9.]+\n
+wait shell 60 \]# $
+cmd pvpanic 10 grep -w pvpanic_mmio /proc/modules
+send echo c >/proc/sysrq-trigger
+exit off 60
+EOF2
+console_run "$d" "$d/steps" 240 -M q35 -cpu qemu64,+svm,+npt -smp 2 -m 2048 \
+    -kernel build/vmkernel.elf \
+    -initrd "build/console/vmlinuz console=ttyS0 panic=1,build/console/initrd.img" \
+    -serial "file:$d/vmkernel.log"
+check_step "$d" pvpanic "crash: the console drives the vmkernel's pvpanic device"
+grep -qE "dom0 console: KERNEL PANIC reported by vcpu[0-9] \(pvpanic\): RIP 0x[0-9a-f]+" "$d/vmkernel.log" &&
+    pass "crash: a console kernel panic leaves a diagnostic in the vmkernel log" ||
+    fail "crash: no panic diagnostic in the vmkernel log"
+grep -q "requested a machine reset" "$d/vmkernel.log" && [[ $(step_rc "$d" off) == 0 ]] &&
+    pass "crash: the console's reboot after the panic resets the machine through the vmkernel" ||
+    fail "crash: the reset after the panic did not go through the vmkernel"
