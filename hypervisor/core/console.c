@@ -45,7 +45,7 @@
 #define BA_SSDT_MAX      0x1000
 #define MMIO_PAGE        0x1000ull
 #define FOUR_GB          (4ull << 30)
-#define PCI_MAX_BUSES    256
+#define MIN_CONSOLE_MEM  (128ull << 20)
 
 extern struct machine_topology machine;
 
@@ -165,6 +165,37 @@ static void plan_ram(const struct boot_info *bi, struct console_plan *p)
     }
     if (p->map_end < FOUR_GB)
         p->map_end = FOUR_GB;
+}
+
+/*
+ * console_mem=SIZE: the console keeps its lowest SIZE of RAM; the rest
+ * becomes holes (left for the vmkernel to give to other domains later).
+ */
+static void apply_memory_limit(struct console_plan *p, uint64_t limit)
+{
+    uint64_t kept = 0;
+    unsigned n = 0;
+    struct ram_range cut[MAX_RAM_RANGES];
+    unsigned nr_cut = 0;
+    for (unsigned i = 0; i < p->nr_ram; i++) {
+        struct ram_range r = p->ram[i];
+        uint64_t len = r.end - r.base;
+        if (kept >= limit) {
+            cut[nr_cut++] = r;
+            continue;
+        }
+        if (len > limit - kept) {
+            uint64_t split = (r.base + (limit - kept)) & ~(MMIO_PAGE - 1);
+            cut[nr_cut++] = (struct ram_range){ split, r.end };
+            r.end = split;
+        }
+        kept += r.end - r.base;
+        if (r.end > r.base)
+            p->ram[n++] = r;
+    }
+    p->nr_ram = n;
+    for (unsigned i = 0; i < nr_cut; i++)
+        add_hole(p, cut[i].base, cut[i].end);
 }
 
 static bool in_ram(const struct console_plan *p, uint64_t base, uint64_t len)
@@ -353,6 +384,12 @@ static const char *plan(const struct boot_info *bi, struct console_plan *p)
         return why;
     plan_holes(p);
     plan_ram(bi, p);
+    uint64_t limit = cmdline_get_u64(bi->cmdline, "console_mem", 0);
+    if (limit) {
+        if (limit < MIN_CONSOLE_MEM)
+            return "console_mem is too small (the console needs at least 128 MiB)";
+        apply_memory_limit(p, limit);
+    }
     return place_boot_data(p);
 }
 

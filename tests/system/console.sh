@@ -142,20 +142,27 @@ grep -q "console vcpu1: started by SIPI" "$d/vmkernel.log" &&
     pass "smp: the vmkernel started vCPU 1 on Linux's STARTUP IPI" ||
     fail "smp: no SIPI start in the vmkernel log"
 
-# --- a console crash -------------------------------------------------------------
+# --- a console crash (and console_mem) -------------------------------------------------------------
 d=$top/crash
 mkdir -p "$d"
 cat >"$d/steps" <<EOF2
 wait marker 120 SKERRY-CONSOLE-INIT [0-9.]+\n
 wait shell 60 \]# $
+cmd memtotal 10 awk '/MemTotal/ { print \$2 }' /proc/meminfo
 cmd pvpanic 10 grep -w pvpanic_mmio /proc/modules
 send echo c >/proc/sysrq-trigger
 exit off 60
 EOF2
 console_run "$d" "$d/steps" 240 -M q35 -cpu qemu64,+svm,+npt -smp 2 -m 2048 \
-    -kernel build/vmkernel.elf \
+    -kernel build/vmkernel.elf -append "console_mem=1G" \
     -initrd "build/console/vmlinuz console=ttyS0 panic=1,build/console/initrd.img" \
     -serial "file:$d/vmkernel.log"
+mem=$(tr -dc 0-9 <"$d/memtotal.out")
+if [[ -n $mem ]] && ((mem > 700000 && mem <= 1048576)); then
+    pass "console_mem=1G: Linux gets 1 GiB of RAM (MemTotal ${mem} kB)"
+else
+    fail "console_mem=1G: MemTotal is '${mem}' kB"
+fi
 check_step "$d" pvpanic "crash: the console drives the vmkernel's pvpanic device"
 grep -qE "dom0 console: KERNEL PANIC reported by vcpu[0-9] \(pvpanic\): RIP 0x[0-9a-f]+" "$d/vmkernel.log" &&
     pass "crash: a console kernel panic leaves a diagnostic in the vmkernel log" ||

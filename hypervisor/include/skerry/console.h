@@ -6,7 +6,8 @@
  * the vmkernel keeps), with ACPI tables built for what it sees.
  *
  * Modules: "<bzImage> <kernel command line>,<initramfs>".  vmkernel
- * command line: console_vcpus=N (default 1).
+ * command line: console_vcpus=N (default 1), console_mem=SIZE (default:
+ * all RAM outside the vmkernel's pool).
  */
 #ifndef SKERRY_CONSOLE_H
 #define SKERRY_CONSOLE_H
