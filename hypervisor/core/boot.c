@@ -33,14 +33,6 @@ unsigned nr_cpus = 1;
 unsigned nr_cpus_online = 1;
 static struct boot_info boot_info;
 
-/* Everything below 4 GiB is identity-mapped while we parse Multiboot data. */
-static const void *read_low_phys(uint64_t pa, size_t len)
-{
-    if (pa == 0 || pa + len < pa || pa + len > (4ull << 30))
-        return NULL;
-    return (const void *)(uintptr_t)pa;
-}
-
 static uint16_t log_port_from_cmdline(const char *cmdline)
 {
     static const struct { const char *name; uint16_t port; } ports[] = {
@@ -72,7 +64,7 @@ void boot_main(uint32_t magic, uint32_t info_pa)
     uart_init(COM1_PORT);
 
     const char *why = NULL;
-    if (multiboot_parse(magic, info_pa, read_low_phys, &boot_info, &why) < 0) {
+    if (multiboot_parse(magic, info_pa, phys_read_identity, &boot_info, &why) < 0) {
         log_init(COM2_PORT);
         panic("cannot use the boot information: %s", why);
     }

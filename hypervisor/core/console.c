@@ -12,6 +12,7 @@
 #include <string.h>
 #include <arch/acpi_parse.h>
 #include <arch/permission_maps.h>
+#include <arch/platform.h>
 #include <arch/pt_entry.h>
 #include <arch/svm.h>
 #include <skerry/acpi_build.h>
@@ -71,13 +72,6 @@ struct console_plan {
     uint16_t pm1a_cnt;
 };
 
-static const void *read_phys(uint64_t pa, size_t len)
-{
-    if (pa == 0 || pa + len < pa || pa + len > memory_max_pa() + FOUR_GB)
-        return NULL;
-    return (const void *)(uintptr_t)pa;
-}
-
 static bool is_bzimage(const struct boot_module *m)
 {
     return m->end - m->start > 0x206 &&
@@ -132,9 +126,8 @@ static void plan_holes(struct console_plan *p)
     for (unsigned i = 0; i < machine.nr_ioapics; i++)
         add_hole(p, machine.ioapics[i].address, machine.ioapics[i].address + MMIO_PAGE);
     /* PCI config space only through the filtered ports, never MMCONFIG. */
-    uint64_t rsdp = acpi_find_rsdp(read_phys, 0);
-    uint64_t mcfg = rsdp ? acpi_find_table(read_phys, rsdp, "MCFG") : 0;
-    const uint8_t *t = mcfg ? read_phys(mcfg, 60) : NULL;
+    uint64_t mcfg = acpi_find_table(phys_read_identity, machine_rsdp, "MCFG");
+    const uint8_t *t = mcfg ? phys_read_identity(mcfg, 60) : NULL;
     if (t) {
         uint64_t base;
         memcpy(&base, t + 44, 8);
@@ -250,16 +243,15 @@ static void build_page_tables(uint8_t *area, uint64_t area_gpa)
 static const char *build_acpi(struct console_plan *p, unsigned nr_vcpus, uint8_t *area,
                               uint64_t *rsdp_gpa)
 {
-    uint64_t rsdp = acpi_find_rsdp(read_phys, 0);
-    uint64_t fadt_pa = rsdp ? acpi_find_table(read_phys, rsdp, "FACP") : 0;
-    const uint8_t *fadt = fadt_pa ? read_phys(fadt_pa, 36) : NULL;
+    uint64_t fadt_pa = acpi_find_table(phys_read_identity, machine_rsdp, "FACP");
+    const uint8_t *fadt = fadt_pa ? phys_read_identity(fadt_pa, 36) : NULL;
     if (!fadt)
         return "the machine has no ACPI FADT to describe its power management";
     uint32_t fadt_len;
     memcpy(&fadt_len, fadt + 4, 4);
     struct acpi_platform plat = { 0 };
     const char *why = NULL;
-    if (acpi_read_fadt(read_phys(fadt_pa, fadt_len), fadt_len, &plat.fadt, &why) < 0)
+    if (acpi_read_fadt(phys_read_identity(fadt_pa, fadt_len), fadt_len, &plat.fadt, &why) < 0)
         return why;
     p->pm1a_cnt = (uint16_t)plat.fadt.pm1a_cnt_blk;
 

@@ -168,6 +168,14 @@ uint64_t memory_free_bytes(void)  { return machine_frames.nr_free * FRAME_SIZE; 
 uint64_t memory_total_bytes(void) { return total_usable; }
 uint64_t memory_max_pa(void)      { return max_pa; }
 
+const void *phys_read_identity(uint64_t pa, size_t len)
+{
+    uint64_t mapped = max_pa > (4ull << 30) ? max_pa : (4ull << 30);
+    if (pa == 0 || pa + len < pa || pa + len > mapped)
+        return NULL;
+    return phys_to_virt(pa);
+}
+
 bool memory_pool(uint64_t *base, uint64_t *end)
 {
     if (pool_end == UINT64_MAX)

@@ -8,6 +8,7 @@
 #include <arch/trap.h>
 #include <arch/svm.h>
 #include <skerry/log.h>
+#include <skerry/memory.h>
 #include <skerry/panic.h>
 #include <skerry/percpu.h>
 #include <skerry/sched.h>
@@ -16,25 +17,19 @@
 #define BDA_EBDA_SEGMENT 0x40E
 
 struct machine_topology machine;
-
-static const void *read_phys_any(uint64_t pa, size_t len)
-{
-    if (pa == 0 || pa + len < pa || pa + len > (4ull << 30))
-        return NULL;
-    return (const void *)(uintptr_t)pa;
-}
+uint64_t machine_rsdp;
 
 static void read_topology(void)
 {
     uint16_t ebda_segment;
-    memcpy(&ebda_segment, read_phys_any(BDA_EBDA_SEGMENT, 2), 2);
+    memcpy(&ebda_segment, phys_read_identity(BDA_EBDA_SEGMENT, 2), 2);
     uint64_t ebda = (uint64_t)ebda_segment << 4;
-    uint64_t rsdp = acpi_find_rsdp(read_phys_any, ebda);
+    uint64_t rsdp = machine_rsdp = acpi_find_rsdp(phys_read_identity, ebda);
     if (!rsdp)
         panic("no ACPI RSDP found: the vmkernel needs ACPI to find CPUs and IOAPICs");
-    uint64_t madt = acpi_find_table(read_phys_any, rsdp, "APIC");
+    uint64_t madt = acpi_find_table(phys_read_identity, rsdp, "APIC");
     const char *why = NULL;
-    if (!madt || acpi_parse_madt(read_phys_any, madt, &machine, &why) < 0)
+    if (!madt || acpi_parse_madt(phys_read_identity, madt, &machine, &why) < 0)
         panic("cannot read the ACPI MADT: %s", why ? why : "table not found");
     log_info("ACPI: RSDP at %#llx, %u CPUs, %u IOAPICs, LAPIC at %#x", (unsigned long long)rsdp,
              machine.nr_cpus, machine.nr_ioapics, machine.lapic_address);

@@ -28,6 +28,12 @@ uint64_t memory_free_bytes(void);
 uint64_t memory_total_bytes(void);
 uint64_t memory_max_pa(void);
 
+/*
+ * A phys_reader_fn for the parsers: len bytes at pa, if they lie in the
+ * identity map (the first 4 GiB, and all RAM once memory_init has run).
+ */
+const void *phys_read_identity(uint64_t pa, size_t len);
+
 static inline uint64_t virt_to_phys(const void *p) { return (uint64_t)(uintptr_t)p; }
 static inline void *phys_to_virt(uint64_t pa)      { return (void *)(uintptr_t)pa; }
 

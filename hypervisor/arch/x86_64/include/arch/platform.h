@@ -3,7 +3,11 @@
 #ifndef ARCH_PLATFORM_H
 #define ARCH_PLATFORM_H
 
+#include <stdint.h>
 #include <skerry/multiboot.h>
+
+/* The machine's ACPI RSDP, found at boot. */
+extern uint64_t machine_rsdp;
 
 /* BSP: read ACPI, set up the LAPIC, IOAPICs, timer, and SVM. */
 void platform_init(const struct boot_info *bi);
