@@ -11,7 +11,7 @@
 #   make fuzz-smoke    build them and run each briefly (tests/fuzz/run-smoke.sh)
 
 FUZZ_CC     := clang-14
-FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -O1 -g -D_DEFAULT_SOURCE \
+FUZZ_CFLAGS := -Itests/fuzz -std=c11 -Wall -Wextra -Werror -O1 -g -D_DEFAULT_SOURCE \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                -Ihypervisor/include -Ihypervisor/arch/x86_64/include
 FUZZ_DIR    := $(BUILD)/tests/fuzz
@@ -27,7 +27,7 @@ fuzz_cmdline_SRCS     := tests/fuzz/fuzz_cmdline.c hypervisor/core/cmdline.c
 FUZZ_TARGETS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 
 define fuzz_target_rule
-$(FUZZ_DIR)/fuzz_$(1): $$(fuzz_$(1)_SRCS) tests/fuzz/fuzz.mk \
+$(FUZZ_DIR)/fuzz_$(1): $$(fuzz_$(1)_SRCS) tests/fuzz/fuzz.mk tests/fuzz/fuzz.h \
 		$$(wildcard hypervisor/include/skerry/*.h hypervisor/arch/x86_64/include/arch/*.h) \
 		| $(HOST_PACKAGES_STAMP)
 	@mkdir -p $$(@D)

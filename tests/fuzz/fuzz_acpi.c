@@ -20,27 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arch/acpi_parse.h>
+#include "fuzz.h"
 
 #define EBDA_PA 0x10u
-
-#define FUZZ_ASSERT(cond)                                                       \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                     \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
-
-static const uint8_t *mem;
-static size_t mem_size;
-
-static const void *read_phys(uint64_t pa, size_t len)
-{
-    if (pa > mem_size || len > mem_size - pa)
-        return NULL;
-    return mem + pa;
-}
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -58,11 +40,11 @@ static uint8_t sum(const uint8_t *p, size_t len)
 /* A table acpi_find_table returned: inside the input, signed, checksummed. */
 static void check_table(uint64_t pa, const char sig[4])
 {
-    FUZZ_ASSERT(pa < mem_size && mem_size - pa >= 36);
-    const uint8_t *t = mem + pa;
+    FUZZ_ASSERT(pa < fuzz_mem_size && fuzz_mem_size - pa >= 36);
+    const uint8_t *t = fuzz_mem + pa;
     FUZZ_ASSERT(memcmp(t, sig, 4) == 0);
     uint32_t len = get32(t + 4);
-    FUZZ_ASSERT(len >= 36 && len <= mem_size - pa);
+    FUZZ_ASSERT(len >= 36 && len <= fuzz_mem_size - pa);
     FUZZ_ASSERT(sum(t, len) == 0);
 }
 
@@ -70,7 +52,7 @@ static void check_madt(uint64_t pa)
 {
     static struct machine_topology topo;
     const char *why = NULL;
-    int rc = acpi_parse_madt(read_phys, pa, &topo, &why);
+    int rc = acpi_parse_madt(fuzz_read_phys, pa, &topo, &why);
     if (rc != 0) {
         FUZZ_ASSERT(rc == -1);
         FUZZ_ASSERT(why != NULL && why[0] != '\0');
@@ -79,18 +61,18 @@ static void check_madt(uint64_t pa)
     FUZZ_ASSERT(topo.nr_cpus >= 1 && topo.nr_cpus <= ACPI_MAX_CPUS);
     FUZZ_ASSERT(topo.nr_ioapics <= ACPI_MAX_IOAPICS);
     FUZZ_ASSERT(topo.nr_overrides <= sizeof topo.overrides / sizeof topo.overrides[0]);
-    FUZZ_ASSERT(pa + 44 <= mem_size);
-    FUZZ_ASSERT(topo.lapic_address == get32(mem + pa + 36));
+    FUZZ_ASSERT(pa + 44 <= fuzz_mem_size);
+    FUZZ_ASSERT(topo.lapic_address == get32(fuzz_mem + pa + 36));
 }
 
 static void walk(uint64_t rsdp_pa)
 {
-    uint64_t madt = acpi_find_table(read_phys, rsdp_pa, "APIC");
+    uint64_t madt = acpi_find_table(fuzz_read_phys, rsdp_pa, "APIC");
     if (madt) {
         check_table(madt, "APIC");
         check_madt(madt);
     }
-    uint64_t fadt = acpi_find_table(read_phys, rsdp_pa, "FACP");
+    uint64_t fadt = acpi_find_table(fuzz_read_phys, rsdp_pa, "FACP");
     if (fadt)
         check_table(fadt, "FACP");
 }
@@ -99,17 +81,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    mem = data;
-    mem_size = size;
+    fuzz_mem = data;
+    fuzz_mem_size = size;
 
-    uint64_t rsdp = acpi_find_rsdp(read_phys, EBDA_PA);
+    uint64_t rsdp = acpi_find_rsdp(fuzz_read_phys, EBDA_PA);
     if (rsdp) {
         FUZZ_ASSERT(rsdp % 16 == 0);
         FUZZ_ASSERT((rsdp >= EBDA_PA && rsdp < EBDA_PA + 1024) ||
                     (rsdp >= 0xE0000 && rsdp < 0x100000));
-        FUZZ_ASSERT(rsdp < mem_size && mem_size - rsdp >= 20);
-        FUZZ_ASSERT(memcmp(mem + rsdp, "RSD PTR ", 8) == 0);
-        FUZZ_ASSERT(sum(mem + rsdp, 20) == 0);
+        FUZZ_ASSERT(rsdp < fuzz_mem_size && fuzz_mem_size - rsdp >= 20);
+        FUZZ_ASSERT(memcmp(fuzz_mem + rsdp, "RSD PTR ", 8) == 0);
+        FUZZ_ASSERT(sum(fuzz_mem + rsdp, 20) == 0);
         walk(rsdp);
     }
     walk(0);

@@ -17,15 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <skerry/cmdline.h>
-
-#define FUZZ_ASSERT(cond)                                                       \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                     \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
+#include "fuzz.h"
 
 #define FALLBACK 0xFA11BAC4DEADBEEFull
 

@@ -21,15 +21,7 @@
 #include <string.h>
 #include <arch/insn_decode.h>
 #include <arch/mmio_emulate.h>
-
-#define FUZZ_ASSERT(cond)                                                       \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                     \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
+#include "fuzz.h"
 
 struct fake_bus {
     bool fail_reads;

@@ -14,27 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <skerry/multiboot.h>
+#include "fuzz.h"
 
 #define MBI_PA 0x0u
-
-#define FUZZ_ASSERT(cond)                                                       \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                     \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
-
-static const uint8_t *mem;
-static size_t mem_size;
-
-static const void *read_phys(uint64_t pa, size_t len)
-{
-    if (pa > mem_size || len > mem_size - pa)
-        return NULL;
-    return mem + pa;
-}
 
 static bool terminated(const char *s, size_t cap)
 {
@@ -48,9 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct boot_info bi;
     const char *why = NULL;
 
-    mem = data;
-    mem_size = size;
-    int rc = multiboot_parse(MULTIBOOT_LOADER_MAGIC, MBI_PA, read_phys, &bi, &why);
+    fuzz_mem = data;
+    fuzz_mem_size = size;
+    int rc = multiboot_parse(MULTIBOOT_LOADER_MAGIC, MBI_PA, fuzz_read_phys, &bi, &why);
     if (rc != 0) {
         FUZZ_ASSERT(rc < 0);
         FUZZ_ASSERT(why != NULL && why[0] != '\0');
@@ -72,10 +54,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The parser must not depend on anything but its input. */
     static struct boot_info again;
     const char *why2 = NULL;
-    FUZZ_ASSERT(multiboot_parse(MULTIBOOT_LOADER_MAGIC, MBI_PA, read_phys, &again, &why2) == 0);
+    FUZZ_ASSERT(multiboot_parse(MULTIBOOT_LOADER_MAGIC, MBI_PA, fuzz_read_phys, &again, &why2) == 0);
     FUZZ_ASSERT(memcmp(&bi, &again, sizeof bi) == 0);
 
     /* Any other magic is refused whatever the memory holds. */
-    FUZZ_ASSERT(multiboot_parse(MULTIBOOT_LOADER_MAGIC ^ 1, MBI_PA, read_phys, &again, &why2) < 0);
+    FUZZ_ASSERT(multiboot_parse(MULTIBOOT_LOADER_MAGIC ^ 1, MBI_PA, fuzz_read_phys, &again, &why2) < 0);
     return 0;
 }
