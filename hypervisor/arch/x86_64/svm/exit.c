@@ -174,7 +174,7 @@ static bool exception_storm(struct vcpu *v, unsigned vector)
 {
     uint64_t info = v->arch.vmcb->control.exit_int_info;
     bool nested = (info & EVENT_VALID) && (info & 0xFF) == vector &&
-                  (info & (7ull << 8)) == EVENT_TYPE_EXCEPTION;
+                  (info & EVENT_TYPE_MASK) == EVENT_TYPE_EXCEPTION;
     v->arch.exception_storm = nested ? v->arch.exception_storm + 1 : 0;
     if (v->arch.exception_storm < EXCEPTION_STORM_LIMIT)
         return false;
@@ -229,6 +229,7 @@ enum exit_action svm_handle_exit(struct vcpu *v)
     struct vmcb *vmcb = v->arch.vmcb;
     uint64_t code = vmcb->control.exit_code;
     v->exits[classify(code)]++;
+    svm_sync_posted_interrupt(v);
     vcpu_lapic_sync_cr8(v, vmcb->control.vintr & VINTR_TPR_MASK);
 
     if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
@@ -239,10 +240,6 @@ enum exit_action svm_handle_exit(struct vcpu *v)
     case SVM_EXIT_SMI:
     case SVM_EXIT_INIT:
         return EXIT_RESUME;               /* the host took it after STGI */
-    case SVM_EXIT_VINTR:
-        vmcb->control.vintr &= ~VINTR_IRQ;
-        vmcb->control.intercept_misc1 &= ~INTERCEPT_VINTR;
-        return EXIT_RESUME;
     case SVM_EXIT_CPUID:
         return handle_cpuid(v);
     case SVM_EXIT_MSR:

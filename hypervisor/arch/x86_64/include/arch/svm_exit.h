@@ -22,8 +22,10 @@ enum exit_action svm_handle_npf(struct vcpu *v);
 /* Queue an exception for the next entry. */
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 void svm_skip_instruction(struct vcpu *v, unsigned length);
-/* Deliver queued events or open an interrupt window (GIF clear). */
+/* Queue events for the next entry (GIF clear). */
 void svm_inject_events(struct vcpu *v);
+/* After an exit: acknowledge the interrupt posted by V_IRQ if the guest took it. */
+void svm_sync_posted_interrupt(struct vcpu *v);
 /* Fetch up to 15 instruction bytes at the guest's RIP; returns the count. */
 unsigned svm_fetch_instruction(struct vcpu *v, uint8_t *buf);
 const char *svm_exit_reason_name(unsigned reason);

@@ -15,6 +15,7 @@ struct arch_vcpu {
     struct x86_gprs gprs;
     struct fpu_state fpu;
     uint64_t pending_exception;   /* EVENTINJ value to deliver next entry, 0 = none */
+    uint8_t posted_vector;        /* interrupt offered through V_IRQ, 0 = none */
     bool nmi_pending;
     uint64_t dr[4];               /* guest DR0-DR3 while the vCPU is off the CPU */
     unsigned exception_storm;     /* consecutive #DB/#AC raised during their own delivery */

@@ -142,6 +142,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 
 #define EVENT_VALID         (1ull << 31)
 #define EVENT_ERROR_VALID   (1ull << 11)
+#define EVENT_TYPE_MASK     (7ull << 8)
 #define EVENT_TYPE_INTR     (0ull << 8)
 #define EVENT_TYPE_NMI      (2ull << 8)
 #define EVENT_TYPE_EXCEPTION (3ull << 8)
