@@ -179,6 +179,11 @@ void guest_trap(struct guest_frame *f)
 {
     atomic_inc(&guest_vector_count[f->vector & 0xFF]);
     guest_last_error_code = f->error_code;
+    /* RFLAGS.IF is bit 9.  The test guests raise no software interrupts: a vector above 31 is an
+     * external interrupt or IPI, which must never arrive with IF clear (as
+     * an interrupt delivered twice does, inside its own handler). */
+    if (f->vector >= 32 && !(f->rflags & (1ul << 9)))
+        check(false, "interrupt %lu delivered with interrupts off at RIP %lx", f->vector, f->rip);
     if (handlers[f->vector & 0xFF]) {
         handlers[f->vector & 0xFF](f);
         return;
