@@ -17,23 +17,36 @@ CONSOLE_INITRD_GENERIC := $(CONSOLE_DIR)/initrd-generic.img
 
 CONSOLE_INPUTS := console-domain/build.mk console-domain/mkconsole.sh \
     console-domain/mkcpio.py console-domain/modules.txt tools/build/fetch-debs.sh \
-    $(shell find console-domain/initramfs -type f 2>/dev/null)
+    console-domain/rootfs.txt console-domain/rootfs_install.py \
+    $(shell find console-domain/initramfs -type f -o -type l 2>/dev/null)
 
-# Rebuilt when a pinned kernel or busybox changes (not on other lock edits):
-# the stamp's name carries a hash of those lock lines.
-CONSOLE_LOCK_HASH := $(shell grep -E '^(linux-image-|busybox-static=)' packages.lock | sha1sum | cut -c1-12)
+# Rebuilt when a package it takes from changes (every pin but newlib's): the
+# stamp's name carries a hash of those lock lines.
+CONSOLE_LOCK_HASH := $(shell grep -Ev '^(newlib-source=|[[:space:]]*#)' packages.lock | sha1sum | cut -c1-12)
 CONSOLE_STAMP     := $(CONSOLE_DIR)/.lock-$(CONSOLE_LOCK_HASH)
 
 $(CONSOLE_STAMP):
 	@mkdir -p $(@D) && rm -f $(CONSOLE_DIR)/.lock-* && touch $@
 
-# console_build <work-dir> <metapackage> <vmlinuz> <initrd>
-console_build = console-domain/mkconsole.sh packages.lock $(BUILD)/cache/debs $(1) $(2) $(3) $(4)
+# root's password and ssh keys (console-domain/credentials.sh), remade when
+# the script, the invoking user's public keys or ROOT_PASSWORD change.
+CONSOLE_CREDENTIALS := $(CONSOLE_DIR)/credentials
+CONSOLE_CREDENTIAL_FILES := $(addprefix $(CONSOLE_CREDENTIALS)/,root-password root-password.salt authorized_keys)
+ifneq ($(ROOT_PASSWORD),)
+ifneq ($(ROOT_PASSWORD),$(shell cat $(CONSOLE_CREDENTIALS)/root-password 2>/dev/null))
+$(shell rm -f $(CONSOLE_CREDENTIALS)/root-password)
+endif
+endif
+$(CONSOLE_CREDENTIAL_FILES) &: console-domain/credentials.sh $(wildcard $(HOME)/.ssh/*.pub) | $(HOST_PACKAGES_STAMP)
+	@console-domain/credentials.sh $(CONSOLE_CREDENTIALS)
 
-$(CONSOLE_KERNEL) $(CONSOLE_INITRD) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(HOST_PACKAGES_STAMP)
+# console_build <work-dir> <metapackage> <vmlinuz> <initrd>
+console_build = CONSOLE_CREDENTIALS=$(CONSOLE_CREDENTIALS) console-domain/mkconsole.sh packages.lock $(BUILD)/cache/debs $(1) $(2) $(3) $(4)
+
+$(CONSOLE_KERNEL) $(CONSOLE_INITRD) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONSOLE_CREDENTIAL_FILES) $(HOST_PACKAGES_STAMP)
 	@$(call console_build,$(CONSOLE_DIR)/cloud,linux-image-cloud-amd64,$(CONSOLE_KERNEL),$(CONSOLE_INITRD))
 
-$(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(HOST_PACKAGES_STAMP)
+$(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONSOLE_CREDENTIAL_FILES) $(HOST_PACKAGES_STAMP)
 	@$(call console_build,$(CONSOLE_DIR)/generic,linux-image-amd64,$(CONSOLE_KERNEL_GENERIC),$(CONSOLE_INITRD_GENERIC))
 
 .PHONY: console

@@ -18,6 +18,12 @@ src=$(cd "$(dirname "$0")" && pwd)
 fetch=$src/../tools/build/fetch-debs.sh
 log=$work.log
 modlist=$src/modules.txt
+manifest=$src/rootfs.txt
+
+# The manifest's packages and files (rootfs.txt: "package file..." with
+# indented continuation lines).
+manifest_packages=($(awk '/^[^#[:space:]]/ { print $1 }' "$manifest"))
+manifest_files=($(awk '/^[[:space:]]*(#|$)/ { next } /^[^[:space:]]/ { $1 = "" } { print }' "$manifest"))
 
 # depmod and modprobe live in /sbin, which a normal user's PATH may lack.
 export PATH=$PATH:/usr/sbin:/sbin
@@ -54,8 +60,10 @@ fetch_debs() {
     note "$meta depends on $real"
     kernel_deb=$("$fetch" "$lock" "$cache" "$real")
     busybox_deb=$("$fetch" "$lock" "$cache" busybox-static)
+    userland_debs=($("$fetch" --with-libs "$lock" "$cache" "${manifest_packages[@]}"))
     note "kernel: $kernel_deb"
     note "busybox: $busybox_deb"
+    note "userland: ${userland_debs[*]}"
     exec {lockfd}>&-
 }
 phase "fetch $meta" fetch_debs
@@ -63,6 +71,14 @@ kernel_version=$(dpkg-deb -f "$kernel_deb" Version)
 
 phase "unpack $real $kernel_version" dpkg-deb -x "$kernel_deb" "$pkg"
 phase "unpack busybox-static" dpkg-deb -x "$busybox_deb" "$work/busybox"
+unpack_pool() {
+    local d
+    for d in "${userland_debs[@]}"; do
+        dpkg-deb -x "$d" "$work/pool"
+    done
+    echo "${#userland_debs[@]} packages unpacked"
+}
+phase "unpack ${#manifest_packages[@]} userland packages and their libraries" unpack_pool
 
 release=$(ls "$pkg/lib/modules")
 [[ -n $release && $(wc -w <<<"$release") == 1 ]] ||
@@ -83,11 +99,34 @@ make_tree() {
     ln -s /proc/mounts "$root/etc/mtab"
     ln -s /usr/share/udhcpc/default.script "$root/etc/udhcpc/default.script"
 
-    # busybox and a link for every applet, at the paths it reports itself.
+    # root's password hash and authorized keys from the build's credentials
+    # (console-domain/credentials.sh); without them root's password is locked.
+    local hash='!' creds=${CONSOLE_CREDENTIALS:-}
+    if [[ -n $creds ]]; then
+        hash=$("$work/busybox/bin/busybox" mkpasswd -m sha512 "$(cat "$creds/root-password")" \
+            "$(cat "$creds/root-password.salt")")
+        [[ $hash == \$6\$* ]] || { echo "mkpasswd gave no SHA-512 hash" >&2; return 1; }
+        install -d -m 700 "$root/root/.ssh"
+        install -m 600 "$creds/authorized_keys" "$root/root/.ssh/authorized_keys"
+        echo "root: password from $creds/root-password, $(wc -l <"$creds/authorized_keys") authorized keys"
+    fi
+    sed -i "s|@ROOT_HASH@|$hash|" "$root/etc/shadow"
+    chmod 600 "$root/etc/gshadow"
+    mkdir -p "$root/var/lib" "$root/home"
+
+    # The programs from Debian packages, with their libraries.
+    python3 "$src/rootfs_install.py" --pool "$work/pool" --root "$root" "${manifest_files[@]}"
+    declare -A packaged=()
+    local f
+    for f in "${manifest_files[@]}"; do packaged[${f##*/}]=1; done
+
+    # busybox and a link for every applet, at the paths it reports itself,
+    # unless a packaged program has that name.
     install -m 755 "$work/busybox/bin/busybox" "$root/bin/busybox"
     local applet n=0
     while read -r applet; do
         [[ $applet == bin/busybox ]] && continue
+        [[ -n ${packaged[${applet##*/}]:-} ]] && continue
         [[ -e $root/$applet || -L $root/$applet ]] && continue   # /init, ...
         mkdir -p "$root/$(dirname "$applet")"
         ln -s "$(realpath -m --relative-to="$root/$(dirname "$applet")" "$root/bin/busybox")" "$root/$applet"

@@ -5,6 +5,11 @@
 #   tools/run-qemu.sh --headless  background: build/run/{console,vmkernel}.log, qemu.pid
 #   tools/run-qemu.sh --stop      end a headless run
 # Other modules (e.g. test domains) with $MODULES ("path args,path args").
+# The console's boot disk (its saved configuration, two boot banks) is
+# build/run/bootdisk.img, made empty on first use; $BOOTDISK names another.
+# Host ports reach the console through QEMU's user network: ssh 2222 -> 22,
+# authd 9020 -> 902, web 8080 -> 80 and 8443 -> 443, on $FORWARD_ADDR
+# (default 127.0.0.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=build/run
@@ -24,9 +29,24 @@ fi
 
 # Default: the service console (Debian's cloud kernel and our initramfs).
 modules=${MODULES:-"build/console/vmlinuz console=ttyS0 ${CONSOLE_ARGS:-},build/console/initrd.img"}
-args=(-M q35 -cpu qemu64,+svm,+npt -smp "${SMP:-2}" -m "${MEM:-2048}" -no-reboot
+bootdisk=${BOOTDISK:-$run/bootdisk.img}
+[[ -e $bootdisk ]] || console-domain/mkbootdisk.py --busybox build/console/cloud/busybox/bin/busybox "$bootdisk"
+a=${FORWARD_ADDR:-127.0.0.1}
+forwards=hostfwd=tcp:$a:2222-:22,hostfwd=tcp:$a:9020-:902,hostfwd=tcp:$a:8080-:80,hostfwd=tcp:$a:8443-:443
+# No -no-reboot: the console's `reboot` resets the machine and QEMU boots
+# the stack again; `poweroff` ends QEMU.
+args=(-M q35 -cpu qemu64,+svm,+npt -smp "${SMP:-2}" -m "${MEM:-2048}"
       -kernel build/vmkernel.elf -append "${VMKERNEL_ARGS:-}" -initrd "$modules"
-      -nic user,model=virtio-net-pci)
+      -drive "file=$bootdisk,format=raw,if=virtio"
+      -nic "user,model=virtio-net-pci,$forwards")
+
+creds=build/console/credentials
+connect() {
+    echo "Log in to the service console (once it is up):"
+    echo "  ssh -p 2222 -i $creds/admin_ed25519 root@$a      (or with root's password:"
+    echo "  $(cat "$creds/root-password" 2>/dev/null || echo '(none: build/console/credentials/root-password)'), from $creds/root-password)"
+    echo "  authd: $a:9020, web: http://$a:8080 and https://$a:8443"
+}
 
 if [[ ${1:-} == --headless ]]; then
     qemu-system-x86_64 "${args[@]}" -display none -monitor none \
@@ -36,9 +56,11 @@ if [[ ${1:-} == --headless ]]; then
     echo "  console:       $run/console.log"
     echo "  vmkernel log:  $run/vmkernel.log"
     echo "  stop it with:  make stop"
+    connect
 else
     echo "Skerry in QEMU: COM1 is this terminal, the vmkernel log goes to $run/vmkernel.log."
     echo "Quit QEMU with Ctrl-A X (Ctrl-A C for the QEMU monitor)."
+    connect
     exec qemu-system-x86_64 "${args[@]}" -nographic \
         -serial mon:stdio -serial "file:$run/vmkernel.log"
 fi

@@ -65,7 +65,7 @@ mkdir -p "$d"
 make_disks "$d"
 cat >"$d/steps" <<EOF
 wait marker 60 SKERRY-CONSOLE-INIT [0-9.]+\n
-wait shell 60 \]# $
+$(login_steps)
 cmd helpers 10 $helpers
 cmd modules 10 cut -d' ' -f1 /proc/modules
 cmd nics 10 V=\$(ifby 52:54:00:5c:00:01); X=\$(ifby 52:54:00:5c:00:02); echo "virtio=\$V vmxnet3=\$X"; [ -n "\$V" ] && [ -n "\$X" ]
@@ -118,7 +118,7 @@ make_disks "$d"
 sda_steps=$(disk_steps sda '$S' "$host_md5" "$guest_text" "$guest_md5")
 cat >"$d/steps" <<EOF
 wait marker 90 SKERRY-CONSOLE-INIT [0-9.]+\n
-wait shell 60 \]# $
+$(login_steps)
 cmd helpers 10 $helpers
 cmd modules 10 cut -d' ' -f1 /proc/modules
 cmd dhcp 30 udhcpc -i eth0 -n && ip -4 addr show dev eth0

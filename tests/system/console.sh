@@ -41,7 +41,7 @@ pattern "HOST-$nonce" 1048576 >"$d/disk.img"
 truncate -s 16M "$d/disk.img"
 cat >"$d/steps" <<EOF2
 wait marker 120 SKERRY-CONSOLE-INIT [0-9.]+\n
-wait shell 60 \]# $
+$(login_steps)
 cmd hypervisor 10 dmesg | grep "Hypervisor detected: VMware"
 cmd x2apic 10 dmesg | grep -i "x2apic enabled"
 cmd ncpus 10 grep -c ^processor /proc/cpuinfo
@@ -106,7 +106,7 @@ d=$top/generic
 mkdir -p "$d"
 cat >"$d/steps" <<EOF2
 wait marker 150 SKERRY-CONSOLE-INIT [0-9.]+\n
-wait shell 60 \]# $
+$(login_steps)
 cmd hypervisor 10 dmesg | grep "Hypervisor detected: VMware"
 cmd dhcp 60 udhcpc -i eth0 -n -q && ip -4 addr show dev eth0
 send poweroff
@@ -125,7 +125,7 @@ d=$top/smp
 mkdir -p "$d"
 cat >"$d/steps" <<EOF2
 wait marker 200 SKERRY-CONSOLE-INIT [0-9.]+\n
-wait shell 60 \]# $
+$(login_steps)
 cmd ncpus 10 grep -c ^processor /proc/cpuinfo
 send poweroff
 exit off 60
@@ -147,7 +147,7 @@ d=$top/crash
 mkdir -p "$d"
 cat >"$d/steps" <<EOF2
 wait marker 120 SKERRY-CONSOLE-INIT [0-9.]+\n
-wait shell 60 \]# $
+$(login_steps)
 cmd memtotal 10 awk '/MemTotal/ { print \$2 }' /proc/meminfo
 cmd pvpanic 10 grep -w pvpanic_mmio /proc/modules
 send echo c >/proc/sysrq-trigger

@@ -7,12 +7,14 @@
 # console_run <run-dir> <steps-file> <timeout-s> <qemu-args>...
 # Boots QEMU (TCG) with the given arguments, the console on the driver's
 # socket; results in <run-dir> (see serial_driver.py), a step summary in
-# <run-dir>/driver.txt.
+# <run-dir>/driver.txt.  A reset ends QEMU (-no-reboot) unless
+# CONSOLE_REBOOTS=1, when the machine boots again.
 console_run() {
-    local dir=$1 steps=$2 timeout=$3
+    local dir=$1 steps=$2 timeout=$3 no_reboot=(-no-reboot)
     shift 3
+    [[ ${CONSOLE_REBOOTS:-0} == 1 ]] && no_reboot=()
     python3 tests/system/serial_driver.py --dir "$dir" --steps "$steps" --timeout "$timeout" \
-        -- qemu-system-x86_64 -display none -monitor none -no-reboot "$@" >"$dir/driver.txt" 2>&1
+        -- qemu-system-x86_64 -display none -monitor none "${no_reboot[@]}" "$@" >"$dir/driver.txt" 2>&1
 }
 
 # step_rc <run-dir> <label>: the step's result code (empty if it never ran).
@@ -85,4 +87,20 @@ disk_steps() {
 # disk_check <image> <guest-md5>: the third MiB of the image as the guest wrote it.
 disk_check() {
     [[ $(dd if="$1" bs=64k skip=32 count=16 2>/dev/null | md5sum | cut -d' ' -f1) == "$2" ]]
+}
+
+# The build's credentials for the console (console-domain/credentials.sh).
+CREDENTIALS=build/console/credentials
+ROOT_PASSWORD=$(cat "$CREDENTIALS/root-password" 2>/dev/null)
+
+# login_steps [suffix] [timeout]: steps that wait for the serial console's
+# login prompt (the end of the boot: runlevel 3 is up) and log in as root
+# with the build's password; labels login<suffix>, password<suffix>,
+# shell<suffix>.
+login_steps() {
+    echo "wait login${1:-} ${2:-200} login: \$"
+    echo "send root"
+    echo "wait password${1:-} 30 Password: \$"
+    echo "send $ROOT_PASSWORD"
+    echo "wait shell${1:-} 60 \\]# \$"
 }

@@ -17,6 +17,10 @@ line (blank lines and #-comments skipped):
                                run as `{ COMMAND ; } </dev/null`, so it must
                                not end in & or ;) and wait until it finishes
   send TEXT                    type TEXT and a newline, wait for nothing
+  host LABEL TIMEOUT COMMAND   run COMMAND on the host (bash -c, in the
+                               driver's environment) while the console keeps
+                               being logged; its exit status and output
+                               (stdout and stderr) are the step's result
   exit LABEL TIMEOUT           wait for QEMU to exit (after poweroff)
 
 Results, for the test script to judge: DIR/LABEL.rc (0 = matched or the
@@ -118,7 +122,7 @@ def main():
             kind, _, rest = line.partition(" ")
             if kind == "send":
                 steps.append((kind, None, 0, rest))
-            elif kind in ("wait", "cmd", "exit"):
+            elif kind in ("wait", "cmd", "exit", "host"):
                 parts = rest.split(None, 2)
                 if len(parts) < 2 or (kind != "exit" and len(parts) < 3):
                     sys.exit(f"serial_driver.py: bad step: {line}")
@@ -181,6 +185,26 @@ def main():
                 else:
                     con.send("\x03\n")  # interrupt it, carry on with the next step
                     result(label, 124, con.text[b.end():] if b else "", time.monotonic() - start)
+            elif kind == "host":
+                t0 = time.monotonic()
+                with tempfile.TemporaryFile() as out:
+                    h = subprocess.Popen(["bash", "-c", arg], stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=subprocess.STDOUT)
+                    until = t0 + timeout
+                    while h.poll() is None and time.monotonic() < min(until, deadline):
+                        if con.eof:
+                            time.sleep(0.1)
+                        else:
+                            con._pump(min(time.monotonic() + 0.1, until))
+                    if h.poll() is None:
+                        h.kill()
+                        h.wait()
+                        rc = 124
+                    else:
+                        rc = h.returncode
+                    out.seek(0)
+                    text = out.read().decode("utf-8", "replace")
+                result(label, rc, text, time.monotonic() - start)
             elif kind == "exit":
                 until = time.monotonic() + timeout
                 while proc.poll() is None and time.monotonic() < min(until, deadline):

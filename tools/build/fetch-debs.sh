@@ -9,6 +9,11 @@
 #   fetch-debs.sh --lock <lockfile> <package>...
 #       pin each package at its current apt candidate version (appended to
 #       the lock file, or updated in place if already there).
+#   --with-libs (either form): the packages and, recursively, every
+#       library package they depend on (Depends and Pre-Depends whose name
+#       starts with "lib" or "zlib", Debian's library names; the first choice
+#       of an alternative): the pool from
+#       which a root file system takes the shared libraries its binaries need.
 set -euo pipefail
 
 die() { echo "fetch-debs.sh: $*" >&2; exit 1; }
@@ -26,9 +31,29 @@ candidate() {
     apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2; exit }'
 }
 
+# Library packages named in a Depends/Pre-Depends text (on stdin).
+library_deps() {
+    tr ',' '\n' | sed 's/|.*//; s/[[:space:]]*(.*//; s/^[[:space:]]*//; s/:any$//' | grep -E '^(lib|zlib)' || true
+}
+
+with_libs=0
+if [[ ${1:-} == --with-libs ]]; then with_libs=1; shift; fi
+
 if [[ ${1:-} == --lock ]]; then
-    (($# >= 3)) || die "usage: fetch-debs.sh --lock <lockfile> <package>..."
+    (($# >= 3)) || die "usage: fetch-debs.sh [--with-libs] --lock <lockfile> <package>..."
     lock=$2; shift 2
+    if ((with_libs)); then
+        declare -A seen=()
+        todo=("$@") all=()
+        while ((${#todo[@]})); do
+            p=${todo[0]} todo=("${todo[@]:1}")
+            [[ -n ${seen[$p]:-} ]] && continue
+            seen[$p]=1 all+=("$p")
+            todo+=($(apt-cache show --no-all-versions "$p" 2>/dev/null |
+                     sed -n 's/^\(Pre-\)\?Depends: //p' | library_deps))
+        done
+        set -- "${all[@]}"
+    fi
     for p in "$@"; do
         v=$(candidate "$p")
         if [[ -z $v || $v == "(none)" ]]; then
@@ -46,7 +71,7 @@ if [[ ${1:-} == --lock ]]; then
     exit 0
 fi
 
-(($# >= 3)) || die "usage: fetch-debs.sh <lockfile> <cache-dir> <package>...  (or --lock <lockfile> <package>...)"
+(($# >= 3)) || die "usage: fetch-debs.sh [--with-libs] <lockfile> <cache-dir> <package>...  (or --lock <lockfile> <package>...)"
 lock=$1 cache=$2; shift 2
 [[ -r $lock ]] || die "lock file '$lock' not found"
 mkdir -p "$cache"
@@ -57,10 +82,15 @@ dl=(apt-get download -q)
 # cannot write the cache dir); say so up front to skip its warning.
 ((EUID == 0)) && dl+=(-o APT::Sandbox::User=root)
 
-for p in "$@"; do
+declare -A fetched=()
+todo=("$@")
+while ((${#todo[@]})); do
+    p=${todo[0]} todo=("${todo[@]:1}")
+    [[ -n ${fetched[$p]:-} ]] && continue
+    fetched[$p]=1
     v=$(lookup "$p" "$lock")
     [[ -n $v ]] || die "package '$p' is not pinned in $lock; add a '$p=<version>' line" \
-        "(run: $0 --lock $lock $p)"
+        "(run: $0 $( ((with_libs)) && echo '--with-libs ')--lock $lock $p)"
     # apt-get download names files with the epoch colon escaped as %3a;
     # arch-independent packages end in _all, so accept either.
     base="${p}_${v//:/%3a}"
@@ -82,4 +112,7 @@ for p in "$@"; do
         [[ -n $deb ]] || die "apt-get download of $p=$v did not produce $cache/${base}_<arch>.deb"
     fi
     echo "$deb"
+    if ((with_libs)); then
+        todo+=($( { dpkg-deb -f "$deb" Pre-Depends; dpkg-deb -f "$deb" Depends; } | library_deps))
+    fi
 done
