@@ -89,3 +89,45 @@ echo "Console exits by reason during boot (run 1, ${run_us} us of guest time), p
 grep -oE "[a-z-]+=[0-9]+" <<<"${line#*exits}" | while IFS== read -r reason count; do
     awk -v r="$reason" -v c="$count" -v us="$run_us" 'BEGIN { printf "  %-10s %10.0f/s (%d exits)\n", r, c * 1e6 / us, c }'
 done
+
+# --- Service console: QEMU start to the first successful ssh command ----------
+# Both boots start from an empty boot disk (host keys made on first boot) and
+# poll sshd through QEMU's port forward with the build's key.
+ssh_time() {   # ssh_time <dir> <qemu args...>: seconds to the first ssh command, or "-"
+    local dir=$1 port
+    shift
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    console-domain/mkbootdisk.py --busybox build/console/cloud/busybox/bin/busybox "$dir/bootdisk.img" >/dev/null
+    cat >"$dir/steps" <<STEPS
+host ssh 280 for i in \$(seq 1000); do ssh -p $port -i $CREDENTIALS/admin_ed25519 -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR root@127.0.0.1 true 2>/dev/null && exit 0; sleep 0.2; done; exit 1
+send poweroff
+exit off 60
+STEPS
+    console_run "$dir" "$dir/steps" 300 "$@" -drive "file=$dir/bootdisk.img,format=raw,if=virtio" \
+        -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$port-:22"
+    [[ $(step_rc "$dir" ssh) == 0 ]] && step_time "$dir" ssh || echo -
+}
+bare_ssh=() vmk_ssh=()
+for i in $(seq "$runs"); do
+    bare_ssh+=("$(ssh_time "$dir/ssh-bare-$i" "${QEMU_MACHINE[@]}" \
+        -kernel build/console/vmlinuz -initrd build/console/initrd.img -append console=ttyS0)")
+    vmk_ssh+=("$(ssh_time "$dir/ssh-vmk-$i" "${QEMU_MACHINE[@]}" -kernel build/vmkernel.elf \
+        -initrd "build/console/vmlinuz console=ttyS0,build/console/initrd.img" \
+        -serial "file:$dir/ssh-vmk-$i.vmkernel.log")")
+done
+if [[ " ${bare_ssh[*]} ${vmk_ssh[*]} " == *" - "* ]]; then
+    echo "bench: a console never answered ssh (see $dir/ssh-*)" >&2
+    exit 1
+fi
+bare_median=$(printf '%s\n' "${bare_ssh[@]}" | median)
+vmk_median=$(printf '%s\n' "${vmk_ssh[@]}" | median)
+echo
+echo "Service console, QEMU start to the first successful ssh command ($runs runs each, first boot):"
+echo "  bare QEMU:      ${bare_ssh[*]} s, median $bare_median s"
+echo "  under Skerry:   ${vmk_ssh[*]} s, median $vmk_median s"
+awk -v b="$bare_median" -v s="$vmk_median" 'BEGIN { printf "  ratio:          %.2f\n", s / b }'
+cpio_bytes=$(zstd -dc build/console/initrd.img | wc -c)
+echo "Console root file system (build/console/initrd.img): $(awk -v c="$cpio_bytes" -v z="$(stat -c %s build/console/initrd.img)" \
+    'BEGIN { printf "%.1f MB unpacked, %.1f MB compressed", c / 1e6, z / 1e6 }')"
