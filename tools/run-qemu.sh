@@ -37,7 +37,7 @@ forwards=hostfwd=tcp:$a:2222-:22,hostfwd=tcp:$a:9020-:902,hostfwd=tcp:$a:8080-:8
 # the stack again; `poweroff` ends QEMU.
 args=(-M q35 -cpu qemu64,+svm,+npt -smp "${SMP:-2}" -m "${MEM:-2048}"
       -kernel build/vmkernel.elf -append "${VMKERNEL_ARGS:-}" -initrd "$modules"
-      -drive "file=$bootdisk,format=raw,if=virtio"
+      -drive "file=$bootdisk,format=raw,if=virtio" -device virtio-rng-pci
       -nic "user,model=virtio-net-pci,$forwards")
 
 creds=build/console/credentials

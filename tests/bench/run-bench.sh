@@ -71,17 +71,24 @@ for i in $(seq "$runs"); do
         -initrd "build/console/vmlinuz console=ttyS0,build/console/initrd.img" \
         -serial "file:$dir/boot-vmk-$i.vmkernel.log")")
 done
+# compare <title> <target> <bare times> <skerry times> (space-separated):
+# both series, their medians and the ratio of the medians.
+compare() {
+    local bare_median vmk_median
+    bare_median=$(printf '%s\n' $3 | median)
+    vmk_median=$(printf '%s\n' $4 | median)
+    echo
+    echo "$1"
+    echo "  bare QEMU:      $3 s, median $bare_median s"
+    echo "  under Skerry:   $4 s, median $vmk_median s"
+    awk -v b="$bare_median" -v s="$vmk_median" -v t="$2" 'BEGIN { printf "  ratio:          %.2f%s\n", s / b, t }'
+}
 if [[ " ${bare_times[*]} ${vmk_times[*]} " == *" - "* ]]; then
     echo "bench: a console boot did not reach its marker (see $dir/boot-*)" >&2
     exit 1
 fi
-bare_median=$(printf '%s\n' "${bare_times[@]}" | median)
-vmk_median=$(printf '%s\n' "${vmk_times[@]}" | median)
-echo
-echo "Console boot, QEMU start to the /init marker ($runs runs each, Debian cloud kernel):"
-echo "  bare QEMU:      ${bare_times[*]} s, median $bare_median s"
-echo "  under Skerry:   ${vmk_times[*]} s, median $vmk_median s"
-awk -v b="$bare_median" -v s="$vmk_median" 'BEGIN { printf "  ratio:          %.2f (target <= 1.3)\n", s / b }'
+compare "Console boot, QEMU start to the /init marker ($runs runs each, Debian cloud kernel):" \
+    " (target <= 1.3)" "${bare_times[*]}" "${vmk_times[*]}"
 # Exits of the boot: the last statistics line the vmkernel logged before the marker.
 line=$(grep -E "dom0 console vcpu0 .* exits" "$dir/boot-vmk-1.vmkernel.log" | tail -1)
 run_us=$(sed -E 's/.*run ([0-9]+) us.*/\1/' <<<"$line")
@@ -91,8 +98,9 @@ grep -oE "[a-z-]+=[0-9]+" <<<"${line#*exits}" | while IFS== read -r reason count
 done
 
 # --- Service console: QEMU start to the first successful ssh command ----------
-# Both boots start from an empty boot disk (host keys made on first boot) and
-# poll sshd through QEMU's port forward with the build's key.
+# Both boots start from an empty boot disk (host keys made on first boot, with
+# a virtio RNG as a server has RDRAND) and poll sshd through QEMU's port
+# forward with the build's key.
 ssh_time() {   # ssh_time <dir> <qemu args...>: seconds to the first ssh command, or "-"
     local dir=$1 port
     shift
@@ -100,12 +108,13 @@ ssh_time() {   # ssh_time <dir> <qemu args...>: seconds to the first ssh command
     mkdir -p "$dir"
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     console-domain/mkbootdisk.py --busybox build/console/cloud/busybox/bin/busybox "$dir/bootdisk.img" >/dev/null
+    export SSH="ssh -p $port -i $CREDENTIALS/admin_ed25519 -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR root@127.0.0.1"
     cat >"$dir/steps" <<STEPS
-host ssh 280 for i in \$(seq 1000); do ssh -p $port -i $CREDENTIALS/admin_ed25519 -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR root@127.0.0.1 true 2>/dev/null && exit 0; sleep 0.2; done; exit 1
-send poweroff
+host ssh 280 for i in \$(seq 1000); do \$SSH true 2>/dev/null && exit 0; sleep 0.2; done; exit 1
+host poweroff 60 \$SSH poweroff
 exit off 60
 STEPS
-    console_run "$dir" "$dir/steps" 300 "$@" -drive "file=$dir/bootdisk.img,format=raw,if=virtio" \
+    console_run "$dir" "$dir/steps" 300 "$@" -drive "file=$dir/bootdisk.img,format=raw,if=virtio" -device virtio-rng-pci \
         -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$port-:22"
     [[ $(step_rc "$dir" ssh) == 0 ]] && step_time "$dir" ssh || echo -
 }
@@ -121,13 +130,8 @@ if [[ " ${bare_ssh[*]} ${vmk_ssh[*]} " == *" - "* ]]; then
     echo "bench: a console never answered ssh (see $dir/ssh-*)" >&2
     exit 1
 fi
-bare_median=$(printf '%s\n' "${bare_ssh[@]}" | median)
-vmk_median=$(printf '%s\n' "${vmk_ssh[@]}" | median)
-echo
-echo "Service console, QEMU start to the first successful ssh command ($runs runs each, first boot):"
-echo "  bare QEMU:      ${bare_ssh[*]} s, median $bare_median s"
-echo "  under Skerry:   ${vmk_ssh[*]} s, median $vmk_median s"
-awk -v b="$bare_median" -v s="$vmk_median" 'BEGIN { printf "  ratio:          %.2f\n", s / b }'
+compare "Service console, QEMU start to the first successful ssh command ($runs runs each, first boot):" \
+    "" "${bare_ssh[*]}" "${vmk_ssh[*]}"
 cpio_bytes=$(zstd -dc build/console/initrd.img | wc -c)
 echo "Console root file system (build/console/initrd.img): $(awk -v c="$cpio_bytes" -v z="$(stat -c %s build/console/initrd.img)" \
     'BEGIN { printf "%.1f MB unpacked, %.1f MB compressed", c / 1e6, z / 1e6 }')"

@@ -97,7 +97,7 @@ CONSOLE_REBOOTS=1 console_run "$d" "$d/steps" 1200 -M q35 -cpu qemu64,+svm,+npt 
     -kernel build/vmkernel.elf \
     -initrd "build/console/vmlinuz console=ttyS0 panic=-1,build/console/initrd.img" \
     -serial "file:$d/vmkernel.log" \
-    -drive "file=$d/bootdisk.img,format=raw,if=virtio" \
+    -drive "file=$d/bootdisk.img,format=raw,if=virtio" -device virtio-rng-pci \
     -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$port-:22"
 
 # --- boot 1 ----------------------------------------------------------------
