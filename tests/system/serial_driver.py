@@ -219,7 +219,12 @@ def main():
         end = min(time.monotonic() + 0.5, deadline)
         while not con.eof and time.monotonic() < end:
             con._pump(end)
-    if proc.poll() is None:
+    if proc.poll() is not None:
+        # Ended by itself: say how (a signal is a QEMU crash).
+        rc = proc.returncode
+        print(f"qemu: {'killed by signal ' + str(-rc) if rc < 0 else 'exit status ' + str(rc)} "
+              f"at {time.monotonic() - start:.1f}s")
+    else:
         proc.terminate()
         try:
             proc.wait(5)

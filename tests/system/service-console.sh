@@ -9,6 +9,7 @@
 #      changes the hostname and adds a user (useradd, chpasswd, SHA-512),
 #      then reboots from ssh;
 #   2. the console comes back with the same host key, hostname and user;
+#      a static address is set the Red Hat way and logs are rotated;
 #      Dropbear is selected (/etc/sysconfig/sshd): OpenSSH's client and
 #      Dropbear's dbclient log in, a wrong password is refused, scp and sftp
 #      still work; the configuration is saved, then the newest boot bank is
@@ -80,6 +81,9 @@ host hostkey1 30 ssh-keygen -l -f \$D/known_hosts
 host reboot 60 \$SSH_KEY \$R 'reboot'
 wait login2 300 login: \$
 host after-reboot 60 \$SSH_SAME_HOST \$R 'hostname; id -un ops; grep -c "S[0-9][0-9].* start: ok" /var/log/messages'
+host static 60 \$SSH_SAME_HOST \$R 'printf "DEVICE=eth0\\nBOOTPROTO=static\\nIPADDR=10.0.2.15\\nNETMASK=255.255.255.0\\nDNS1=10.0.2.3\\nONBOOT=yes\\n" >/etc/sysconfig/network-scripts/ifcfg-eth0 && sed -i "s/^GATEWAY=.*/GATEWAY=10.0.2.2/" /etc/sysconfig/network && setsid sh -c "service network restart" </dev/null >/tmp/network-restart.log 2>&1 &'
+host static-check 60 for i in \$(seq 20); do sleep 1; out=\$(\$SSH_SAME_HOST \$R 'ip -4 addr show dev eth0; ip route; cat /etc/resolv.conf; pidof udhcpc || echo "no DHCP client"') && break; done; echo "\$out"
+host logrotate 60 \$SSH_SAME_HOST \$R 'logrotate -f /etc/logrotate.conf && ls /var/log/messages.1.gz && logger -p daemon.notice "after-rotation-$nonce" && sleep 1 && grep -c "after-rotation-$nonce" /var/log/messages'
 host dropbear 90 \$SSH_SAME_HOST \$R 'sed -i "s/^SSHD=.*/SSHD=dropbear/" /etc/sysconfig/sshd && /sbin/backup.sh 0 && setsid sh -c "sleep 1; service sshd restart" </dev/null >/dev/null 2>&1 &'
 host banner 60 for i in \$(seq 30); do v=\$(\$SSH_VERBOSE \$R true 2>&1 | grep "remote software version"); case \$v in *dropbear*) echo "\$v"; exit 0;; esac; sleep 1; done; echo "\$v"; exit 1
 host db-openssh-key 60 \$SSH_SAME_HOST \$R 'cat /var/lock/subsys/sshd'
@@ -124,6 +128,11 @@ check_output "$d" userpw '^ops$' "users: the new user logs in with the password 
 check_step "$d" login2 "reboot from an ssh session brings the console back"
 check_output "$d" after-reboot "^esx-$nonce.example.com$" "persistence: the changed hostname survives the reboot (with the same host key)"
 check_output "$d" after-reboot '^ops$' "persistence: the new user survives the reboot"
+check_output "$d" static-check 'inet 10\.0\.2\.15/24' "network: BOOTPROTO=static in ifcfg-eth0 sets IPADDR/NETMASK (service network restart)"
+check_output "$d" static-check 'default via 10\.0\.2\.2' "network: GATEWAY from /etc/sysconfig/network becomes the default route"
+check_output "$d" static-check '^nameserver 10\.0\.2\.3$' "network: DNS1 goes to /etc/resolv.conf"
+check_output "$d" static-check '^no DHCP client$' "network: with a static address no DHCP client runs"
+check_output "$d" logrotate '^1$' "syslog: logrotate rotates /var/log/messages and syslogd goes on writing the new one"
 check_output "$d" banner 'remote software version dropbear' "dropbear: selected in /etc/sysconfig/sshd, it answers on port 22"
 check_output "$d" db-openssh-key '^dropbear$' "dropbear: the OpenSSH client logs in with the key (and the same host key)"
 check_output "$d" db-dbclient-key "dbclient: root on esx-$nonce.example.com" "dropbear: dbclient logs in with the key"
