@@ -126,6 +126,16 @@ check_output "$d" userpw '^ops$' "users: the new user logs in with the password 
 
 # --- boot 2 ----------------------------------------------------------------
 check_step "$d" login2 "reboot from an ssh session brings the console back"
+# The shutdown of the first boot, on the serial console before the second.
+shutdown1=$(awk '/Entering runlevel: 3/ { n++ } n == 1' "$d/console.log")
+for k in "Stopping sshd:" "Stopping crond:" "Shutting down system logger:" "Shutting down interface eth0:" \
+    "Stopping vmkernel state"; do
+    grep -q "^$k .*\[  OK  \]" <<<"$shutdown1" && pass "reboot: the K script says '$k ... OK'" ||
+        fail "reboot: no '$k ... OK' on the console before the second boot"
+done
+grep -q "configuration saved to bank .*, shutdown)" <<<"$shutdown1" &&
+    pass "reboot: the configuration is saved to the boot bank at shutdown" ||
+    fail "reboot: no save to the boot bank at shutdown"
 check_output "$d" after-reboot "^esx-$nonce.example.com$" "persistence: the changed hostname survives the reboot (with the same host key)"
 check_output "$d" after-reboot '^ops$' "persistence: the new user survives the reboot"
 check_output "$d" static-check 'inet 10\.0\.2\.15/24' "network: BOOTPROTO=static in ifcfg-eth0 sets IPADDR/NETMASK (service network restart)"
