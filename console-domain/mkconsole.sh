@@ -112,6 +112,7 @@ make_tree() {
     fi
     sed -i "s|@ROOT_HASH@|$hash|" "$root/etc/shadow"
     chmod 600 "$root/etc/gshadow"
+    chmod 700 "$root/root"
     mkdir -p "$root/var/lib" "$root/home"
 
     # The programs from Debian packages, with their libraries.

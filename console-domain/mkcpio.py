@@ -73,6 +73,9 @@ def main():
                          int(major), int(minor))
 
     w = Writer(sys.stdout.buffer, args.mtime)
+    # The root itself: the kernel applies its mode to / (else / stays the
+    # rootfs default, world-writable).
+    w.entry(".", stat.S_IFDIR | 0o755, nlink=2)
     # Sorted by path components so that a directory precedes its contents.
     for rel in sorted(entries, key=lambda p: p.split("/")):
         src = entries[rel]

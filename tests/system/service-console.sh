@@ -88,6 +88,7 @@ host dropbear 90 \$SSH_SAME_HOST \$R 'sed -i "s/^SSHD=.*/SSHD=dropbear/" /etc/sy
 host banner 60 for i in \$(seq 30); do v=\$(\$SSH_VERBOSE \$R true 2>&1 | grep "remote software version"); case \$v in *dropbear*) echo "\$v"; exit 0;; esac; sleep 1; done; echo "\$v"; exit 1
 host db-openssh-key 60 \$SSH_SAME_HOST \$R 'cat /var/lock/subsys/sshd'
 host db-dbclient-key 60 \$DBCLIENT -i \$D/admin_key.db \$R 'echo "dbclient: \$(id -un) on \$(hostname)"'
+host db-badpw-openssh 60 TEST_PASSWORD=wrong-$nonce \$SSH_PW \$R true
 host db-badpw 60 DROPBEAR_PASSWORD=wrong-$nonce \$DBCLIENT ops@127.0.0.1 true
 host db-userpw 60 DROPBEAR_PASSWORD='$user_password' \$DBCLIENT ops@127.0.0.1 'id -un'
 $(round_trip dropbear)
@@ -146,6 +147,11 @@ check_output "$d" logrotate '^1$' "syslog: logrotate rotates /var/log/messages a
 check_output "$d" banner 'remote software version dropbear' "dropbear: selected in /etc/sysconfig/sshd, it answers on port 22"
 check_output "$d" db-openssh-key '^dropbear$' "dropbear: the OpenSSH client logs in with the key (and the same host key)"
 check_output "$d" db-dbclient-key "dbclient: root on esx-$nonce.example.com" "dropbear: dbclient logs in with the key"
+if [[ $(step_rc "$d" db-badpw-openssh) == 255 ]] && grep -q "Permission denied" "$d/db-badpw-openssh.out"; then
+    pass "dropbear: a wrong root password is rejected (OpenSSH client)"
+else
+    fail "dropbear: a wrong root password (OpenSSH client): $(why_failed "$d" db-badpw-openssh)"
+fi
 if [[ $(step_rc "$d" db-badpw) != 0 ]] && grep -qi "denied\|fail\|bad password\|exited" "$d/db-badpw.out"; then
     pass "dropbear: a wrong password is rejected (dbclient)"
 else
