@@ -12,11 +12,12 @@
 #      a static address is set the Red Hat way and logs are rotated;
 #      Dropbear is selected (/etc/sysconfig/sshd): OpenSSH's client and
 #      Dropbear's dbclient log in, a wrong password is refused, scp and sftp
-#      still work; the configuration is saved, then the newest boot bank is
-#      corrupted and the machine reset without a shutdown;
+#      still work; the configuration is saved, then saved again with one
+#      more setting, that newest boot bank is corrupted and the machine
+#      reset without a shutdown;
 #   3. the console falls back to the other bank, says so in the log, and
-#      has that bank's configuration (OpenSSH again); poweroff from ssh
-#      powers the machine off.
+#      has that bank's configuration (without the last setting); poweroff
+#      from ssh powers the machine off.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -92,9 +93,9 @@ host db-badpw-openssh 60 TEST_PASSWORD=wrong-$nonce \$SSH_PW \$R true
 host db-badpw 60 DROPBEAR_PASSWORD=wrong-$nonce \$DBCLIENT ops@127.0.0.1 true
 host db-userpw 60 DROPBEAR_PASSWORD='$user_password' \$DBCLIENT ops@127.0.0.1 'id -un'
 $(round_trip dropbear)
-host corrupt 60 \$SSH_SAME_HOST \$R 'bootbank status; echo corrupt >>/bootbank/state.tgz; sync; echo b >/proc/sysrq-trigger'
+host corrupt 90 \$SSH_SAME_HOST \$R '/sbin/backup.sh 0 && echo "SKERRY_TEST_MARK=$nonce" >>/etc/sysconfig/network && /sbin/backup.sh 0 && bootbank status && echo corrupt >>/bootbank/state.tgz && sync && echo b >/proc/sysrq-trigger'
 wait login3 300 login: \$
-host fallback 60 \$SSH_SAME_HOST \$R 'grep "bootbank:" /var/log/messages; echo "sshd: \$(cat /var/lock/subsys/sshd)"; echo "host: \$(hostname)"'
+host fallback 60 \$SSH_SAME_HOST \$R 'grep "bootbank:" /var/log/messages; echo "sshd: \$(cat /var/lock/subsys/sshd)"; echo "host: \$(hostname)"; echo "mark: \$(grep -c SKERRY_TEST_MARK /etc/sysconfig/network)"'
 host poweroff 60 \$SSH_SAME_HOST \$R 'poweroff'
 exit off 120
 EOF
@@ -165,7 +166,12 @@ check_output "$d" dropbear-sftp "^$payload_sum" "dropbear: sftp of 10 MB comes b
 check_step "$d" login3 "after a reset with a corrupted boot bank the console boots"
 check_output "$d" fallback 'state archive corrupt.*falling back to the other bank' "boot banks: the corrupted bank is named in the log"
 check_output "$d" fallback 'restored the configuration from bank' "boot banks: the configuration comes from the other bank"
-check_output "$d" fallback '^sshd: openssh$' "boot banks: the other bank's configuration is in force (OpenSSH, before Dropbear was saved)"
+# (The step ends with the reset: its status is ssh's 255.)
+grep -q "configuration saved to bank" "$d/corrupt.out" &&
+    pass "boot banks: backup.sh saves a changed configuration to the other bank" ||
+    fail "boot banks: backup.sh did not save: $(tr -s '\n' ' ' <"$d/corrupt.out" | tail -c 200)"
+check_output "$d" fallback '^mark: 0$' "boot banks: the other bank's configuration is in force (the change saved only in the corrupted bank is gone)"
+check_output "$d" fallback '^sshd: dropbear$' "boot banks: the other bank's configuration is in force (Dropbear, saved in both)"
 check_output "$d" fallback "^host: esx-$nonce.example.com$" "boot banks: the other bank kept the hostname"
 check_step "$d" off "poweroff from ssh powers the machine off"
 grep -q "entered ACPI sleep type" "$d/vmkernel.log" &&
