@@ -210,6 +210,43 @@ static void test_ipi_wakes_hlt(void)
     }
 }
 
+/*
+ * The SSE state across blocking HLTs woken from the other CPU: the vCPU
+ * may resume on another physical CPU than the one it blocked on, and must
+ * find its registers as it left them.
+ */
+static void test_sse_survives_hlt(void)
+{
+    const uint64_t delay = us_to_ticks(2000);
+    const unsigned rounds = 40;
+    guest_sse_enable();
+    uint64_t seed = rdtsc() << 8;
+    unsigned changed = 0, woken = 0;
+    guest_xmm_load(seed);
+    for (unsigned i = 0; i < rounds; i++) {
+        uint32_t before = got[0][VEC_WAKE];
+        cli();
+        timer_oneshot(VEC_WATCHDOG, 2000000);
+        post_ipi(VEC_WAKE, rdtsc() + delay);
+        sti_hlt();
+        cli();
+        timer_stop();
+        if (got[0][VEC_WAKE] == before) {
+            sti();
+            wait_count(&got[0][VEC_WAKE], before + 1, WAIT_US);
+            cli();
+        } else {
+            woken++;
+        }
+        if (guest_xmm_changed(seed)) {
+            changed++;
+            guest_xmm_load(seed);
+        }
+    }
+    check(changed == 0, "SSE: XMM8-XMM15 kept across %u HLTs woken by vCPU 1 (%u woken, %u changed)",
+          rounds, woken, changed);
+}
+
 static void test_pending_before_hlt(void)
 {
     /* A self-IPI left pending while IF=0; the LAPIC timer is the watchdog. */
@@ -356,6 +393,7 @@ void test_main(void)
     check(wait_count(&ap_ready, 1, WAIT_US), "vCPU 1 came up and enabled its x2APIC");
     test_timer_wakes_hlt();
     test_ipi_wakes_hlt();
+    test_sse_survives_hlt();
     test_pending_before_hlt();
     test_tpr_blocked_ipi();
     test_hlt_under_exit_storm();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Interrupt mechanisms from inside domains sharing two CPUs: the LAPIC
-# timer (twice, xAPIC MMIO and x2APIC), IPIs between vCPUs, and HLT.
+# timer (twice, xAPIC MMIO and x2APIC), IPIs between vCPUs, and HLT; then
+# a lone domain whose vCPU blocks and wakes keeps its SSE state.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -27,3 +28,10 @@ for t in lapic_timer ipi hlt lapic_timer2; do
     grep -qE "dom[0-9]+ $t: ended \(all vCPUs halted with interrupts disabled\)" "$log" &&
         pass "$t: ended with all vCPUs halted" || fail "$t: did not end with all vCPUs halted"
 done
+
+# Alone on two CPUs, a vCPU that blocks and wakes over and over may resume
+# on either CPU: its SSE registers must follow it.
+dir=build/tests/system/apic-domains-alone
+boot_vmkernel "$dir" 120 "" "$g/sse_migrate.elf"
+judge_domain "$dir" sse_migrate
+no_purple_screen "$dir" apic-domains-alone

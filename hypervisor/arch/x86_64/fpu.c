@@ -57,6 +57,19 @@ void fpu_switch_to_guest(struct fpu_state *s)
     write_cr0(read_cr0() | CR0_TS);
 }
 
+void fpu_switch_from_guest(struct fpu_state *s)
+{
+    uint64_t flags = irq_save();      /* an #NM claim must not interleave */
+    struct arch_pcpu *a = &this_cpu()->arch;
+    if (a->fpu_owner == s) {
+        clts();
+        fxsave(s);
+        a->fpu_owner = NULL;
+        write_cr0(read_cr0() | CR0_TS);
+    }
+    irq_restore(flags);
+}
+
 void fpu_release(struct fpu_state *s)
 {
     for (unsigned i = 0; i < MAX_CPUS; i++)

@@ -50,6 +50,15 @@ extern volatile uint64_t guest_last_error_code;
 int safe_rdmsr(uint32_t msr, uint64_t *value);
 int safe_wrmsr(uint32_t msr, uint64_t value);
 
+/*
+ * SSE state checks: XMM8..XMM15 = seed + 0..7 (low quadwords).  Guest C
+ * code is built without SSE, so nothing else touches them;
+ * guest_sse_enable() sets CR4.OSFXSR first.
+ */
+void guest_sse_enable(void);
+void guest_xmm_load(uint64_t seed);
+unsigned guest_xmm_changed(uint64_t seed);   /* how many differ */
+
 /* CPU helpers */
 struct cpuid_result { uint32_t eax, ebx, ecx, edx; };
 struct cpuid_result cpuid2(uint32_t leaf, uint32_t subleaf);

@@ -212,6 +212,36 @@ static void build_idt(void)
 
 /* ---- helpers ---------------------------------------------------------- */
 
+void guest_sse_enable(void)
+{
+    uint64_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | (1ul << 9)));    /* OSFXSR */
+}
+
+void guest_xmm_load(uint64_t seed)
+{
+    __asm__ volatile("movq %0, %%xmm8\n\tinc %0\n\tmovq %0, %%xmm9\n\tinc %0\n\t"
+                     "movq %0, %%xmm10\n\tinc %0\n\tmovq %0, %%xmm11\n\tinc %0\n\t"
+                     "movq %0, %%xmm12\n\tinc %0\n\tmovq %0, %%xmm13\n\tinc %0\n\t"
+                     "movq %0, %%xmm14\n\tinc %0\n\tmovq %0, %%xmm15"
+                     : "+r"(seed));
+}
+
+unsigned guest_xmm_changed(uint64_t seed)
+{
+    uint64_t v[8];
+    __asm__ volatile("movq %%xmm8, %0\n\tmovq %%xmm9, %1\n\tmovq %%xmm10, %2\n\t"
+                     "movq %%xmm11, %3\n\tmovq %%xmm12, %4\n\tmovq %%xmm13, %5\n\t"
+                     "movq %%xmm14, %6\n\tmovq %%xmm15, %7"
+                     : "=r"(v[0]), "=r"(v[1]), "=r"(v[2]), "=r"(v[3]),
+                       "=r"(v[4]), "=r"(v[5]), "=r"(v[6]), "=r"(v[7]));
+    unsigned bad = 0;
+    for (unsigned i = 0; i < 8; i++)
+        bad += v[i] != seed + i;
+    return bad;
+}
+
 struct cpuid_result cpuid2(uint32_t leaf, uint32_t subleaf)
 {
     struct cpuid_result r;

@@ -59,15 +59,16 @@ static inline void write_dr(int n, uint64_t v)
 }
 
 /*
- * When this CPU last ran another vCPU: its TLB entries under the shared
- * ASID are stale (ASIDs are per domain, and vCPUs of a domain have their
- * own page tables), and DR0-DR3, which the VMCB does not hold, are the
- * other vCPU's.  The vmkernel itself never uses DR0-DR3.
+ * Unless this vCPU was the last to run here and has not run elsewhere
+ * since, this CPU's TLB entries under the vCPU's ASID are stale (ASIDs are
+ * per domain, vCPUs of a domain have their own page tables, and a guest's
+ * TLB flushes reach only the CPU it runs on), and DR0-DR3, which the VMCB
+ * does not hold, are not the vCPU's.  The vmkernel never uses DR0-DR3.
  */
 static void switch_world_state(struct vcpu *v, struct pcpu *cpu)
 {
     struct vmcb_control *c = &v->arch.vmcb->control;
-    if (cpu->arch.last_world_id == v->world_id) {
+    if (cpu->arch.last_world_id == v->world_id && v->arch.last_cpu == cpu->id + 1) {
         c->tlb_control = 0;
         return;
     }
@@ -75,13 +76,16 @@ static void switch_world_state(struct vcpu *v, struct pcpu *cpu)
     for (int i = 0; i < 4; i++)
         write_dr(i, v->arch.dr[i]);
     cpu->arch.last_world_id = v->world_id;
+    v->arch.last_cpu = cpu->id + 1;
 }
 
-/* The vCPU leaves this CPU: keep its debug address registers. */
+/* The vCPU leaves this CPU (it may run next elsewhere): keep its debug
+ * address registers and its FPU state. */
 static enum vcpu_run_result leave(struct vcpu *v, enum vcpu_run_result result)
 {
     for (int i = 0; i < 4; i++)
         v->arch.dr[i] = read_dr(i);
+    fpu_switch_from_guest(&v->arch.fpu);
     return result;
 }
 

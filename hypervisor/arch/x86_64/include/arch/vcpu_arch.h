@@ -18,6 +18,7 @@ struct arch_vcpu {
     uint8_t posted_vector;        /* interrupt offered through V_IRQ, 0 = none */
     bool nmi_pending;
     uint64_t dr[4];               /* guest DR0-DR3 while the vCPU is off the CPU */
+    unsigned last_cpu;            /* id + 1 of the CPU it last entered on, 0 = none */
     unsigned exception_storm;     /* consecutive #DB/#AC raised during their own delivery */
 };
 
