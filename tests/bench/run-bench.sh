@@ -108,9 +108,17 @@ ssh_time() {   # ssh_time <dir> <qemu args...>: seconds to the first ssh command
     mkdir -p "$dir"
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     console-domain/mkbootdisk.py --busybox build/console/cloud/busybox/bin/busybox "$dir/bootdisk.img" >/dev/null
+    # A probe for sshd's version string first: ssh's own connect timeout
+    # would round the time up while the console's network is not up yet.
+    export PROBE="import socket, sys
+try:
+    s = socket.create_connection(('127.0.0.1', $port), 1); s.settimeout(1)
+    sys.exit(0 if s.recv(8).startswith(b'SSH-') else 1)
+except OSError:
+    sys.exit(1)"
     export SSH="ssh -p $port -i $CREDENTIALS/admin_ed25519 -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR root@127.0.0.1"
     cat >"$dir/steps" <<STEPS
-host ssh 280 for i in \$(seq 1000); do \$SSH true 2>/dev/null && exit 0; sleep 0.2; done; exit 1
+host ssh 280 for i in \$(seq 3000); do python3 -c "\$PROBE" && \$SSH true 2>/dev/null && exit 0; sleep 0.1; done; exit 1
 host poweroff 60 \$SSH poweroff
 exit off 60
 STEPS
