@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The service console's userland as domain 0 under the vmkernel, driven from
-# the host with real clients, across three boots of one machine with a boot
+# the host with real clients, across four boots of one machine with a boot
 # disk:
 #   1. rc3.d comes up and logs every S script; OpenSSH takes the build's key
 #      and root's password, refuses a wrong one; scp and sftp move 10 MB
@@ -16,8 +16,10 @@
 #      more setting, that newest boot bank is corrupted and the machine
 #      reset without a shutdown;
 #   3. the console falls back to the other bank, says so in the log, and
-#      has that bank's configuration (without the last setting); poweroff
-#      from ssh powers the machine off.
+#      has that bank's configuration (without the last setting); a new
+#      setting is saved, and that bank marked as if its boot never finished;
+#   4. the console passes over that bank, says so, and has the previous
+#      configuration; poweroff from ssh powers the machine off.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -97,6 +99,9 @@ $(round_trip dropbear)
 host corrupt 90 \$SSH_SAME_HOST \$R '/sbin/backup.sh 0 && echo "SKERRY_TEST_MARK=$nonce" >>/etc/sysconfig/network && /sbin/backup.sh 0 && bootbank status && echo corrupt >>/bootbank/state.tgz && sync && echo b >/proc/sysrq-trigger'
 wait login3 300 login: \$
 host fallback 60 \$SSH_SAME_HOST \$R 'grep "bootbank:" /var/log/messages; echo "sshd: \$(cat /var/lock/subsys/sshd)"; echo "host: \$(hostname)"; echo "mark: \$(grep -c SKERRY_TEST_MARK /etc/sysconfig/network)"'
+host trial 90 \$SSH_SAME_HOST \$R 'echo "SKERRY_TEST_MARK2=$nonce" >>/etc/sysconfig/network && /sbin/backup.sh 0 && sed -i "s/^bootstate=.*/bootstate=1/" /bootbank/boot.cfg && sync && echo b >/proc/sysrq-trigger'
+wait login4 300 login: \$
+host trial-fallback 60 \$SSH_SAME_HOST \$R 'grep "bootbank:" /var/log/messages; echo "mark2: \$(grep -c SKERRY_TEST_MARK2 /etc/sysconfig/network)"'
 host poweroff 60 \$SSH_SAME_HOST \$R 'poweroff'
 exit off 120
 EOF
@@ -174,6 +179,10 @@ grep -q "configuration saved to bank" "$d/corrupt.out" &&
 check_output "$d" fallback '^mark: 0$' "boot banks: the other bank's configuration is in force (the change saved only in the corrupted bank is gone)"
 check_output "$d" fallback '^sshd: dropbear$' "boot banks: the other bank's configuration is in force (Dropbear, saved in both)"
 check_output "$d" fallback "^host: esx-$nonce.example.com$" "boot banks: the other bank kept the hostname"
+# --- boot 4 ----------------------------------------------------------------
+check_step "$d" login4 "after a reset with the newest bank's boot marked unfinished the console boots"
+check_output "$d" trial-fallback 'the last boot from it did not complete; falling back to bank' "boot banks: a bank whose last boot never completed is passed over, with a log message"
+check_output "$d" trial-fallback '^mark2: 0$' "boot banks: the previous bank's configuration is in force after an unfinished boot"
 check_step "$d" off "poweroff from ssh powers the machine off"
 grep -q "entered ACPI sleep type" "$d/vmkernel.log" &&
     pass "poweroff: the vmkernel carried out the console's ACPI power-off" ||
