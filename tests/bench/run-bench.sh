@@ -106,8 +106,8 @@ ssh_time() {   # ssh_time <dir> <qemu args...>: seconds to the first ssh command
     shift
     rm -rf "$dir"
     mkdir -p "$dir"
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    console-domain/mkbootdisk.py --busybox build/console/cloud/busybox/bin/busybox "$dir/bootdisk.img" >/dev/null
+    port=$(free_port)
+    empty_bootdisk "$dir/bootdisk.img"
     # A probe for sshd's version string first: ssh's own connect timeout
     # would round the time up while the console's network is not up yet.
     export PROBE="import socket, sys

@@ -238,10 +238,7 @@ static void test_sse_survives_hlt(void)
         } else {
             woken++;
         }
-        if (guest_xmm_changed(seed)) {
-            changed++;
-            guest_xmm_load(seed);
-        }
+        changed += guest_xmm_recheck(seed);
     }
     check(changed == 0, "SSE: XMM8-XMM15 kept across %u HLTs woken by vCPU 1 (%u woken, %u changed)",
           rounds, woken, changed);

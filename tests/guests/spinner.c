@@ -14,6 +14,7 @@ const char test_name[] = "spinner";
 
 #define SPIN_US 400000
 #define GAP_US  2000
+
 void test_main(void)
 {
     guest_sse_enable();
@@ -21,10 +22,7 @@ void test_main(void)
     guest_xmm_load(seed);
     uint64_t start = now_us(), last = start, gaps = 0, longest = 0;
     while (now_us() - start < SPIN_US) {
-        if (guest_xmm_changed(seed)) {
-            xmm_errors++;
-            guest_xmm_load(seed);
-        }
+        xmm_errors += guest_xmm_recheck(seed);
         uint64_t now = now_us();
         if (now - last > GAP_US) {
             gaps++;

@@ -43,10 +43,7 @@ void test_main(void)
         while (ticks == before)
             sti_hlt();
         cli();
-        if (guest_xmm_changed(seed)) {
-            changed++;
-            guest_xmm_load(seed);
-        }
+        changed += guest_xmm_recheck(seed);
     }
     check(changed == 0, "XMM8-XMM15 kept across %u blocking HLTs (%u times found changed)",
           ROUNDS, changed);

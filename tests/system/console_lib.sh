@@ -89,6 +89,17 @@ disk_check() {
     [[ $(dd if="$1" bs=64k skip=32 count=16 2>/dev/null | md5sum | cut -d' ' -f1) == "$2" ]]
 }
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now (for a
+# QEMU host forward).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# empty_bootdisk <image>: a new console boot disk with empty banks.
+empty_bootdisk() {
+    console-domain/mkbootdisk.py --busybox build/console/cloud/busybox/bin/busybox "$1" >/dev/null
+}
+
 # The build's credentials for the console (console-domain/credentials.sh).
 CREDENTIALS=build/console/credentials
 ROOT_PASSWORD=$(cat "$CREDENTIALS/root-password" 2>/dev/null)

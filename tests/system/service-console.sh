@@ -36,8 +36,8 @@ for t in ssh scp sftp dbclient dropbearconvert; do
     command -v "$t" >/dev/null || { fail "service console: host tool $t is missing (tools/build/host-packages.txt)"; exit 1; }
 done
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-console-domain/mkbootdisk.py --busybox build/console/cloud/busybox/bin/busybox "$d/bootdisk.img" >/dev/null
+port=$(free_port)
+empty_bootdisk "$d/bootdisk.img"
 cp "$CREDENTIALS/admin_ed25519" "$d/admin_key"
 chmod 600 "$d/admin_key"
 dropbearconvert openssh dropbear "$d/admin_key" "$d/admin_key.db" >/dev/null 2>&1
@@ -112,6 +112,16 @@ CONSOLE_REBOOTS=1 console_run "$d" "$d/steps" 1200 -M q35 -cpu qemu64,+svm,+npt 
     -drive "file=$d/bootdisk.img,format=raw,if=virtio" -device virtio-rng-pci \
     -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$port-:22"
 
+# check_denied <label> <description>: the OpenSSH client of that step was
+# refused (ssh's status 255 and "Permission denied").
+check_denied() {
+    if [[ $(step_rc "$d" "$1") == 255 ]] && grep -q "Permission denied" "$d/$1.out"; then
+        pass "$2"
+    else
+        fail "$2: $(why_failed "$d" "$1")"
+    fi
+}
+
 # --- boot 1 ----------------------------------------------------------------
 check_step "$d" login1 "service console: boots to the serial login prompt (rc3.d done) in $(step_time "$d" login1)s of QEMU"
 check_output "$d" key "logged in as root on skerry" "ssh: OpenSSH client logs in to OpenSSH sshd with the build's key"
@@ -121,11 +131,7 @@ done
 check_output "$d" messages "rc: runlevel 3 complete" "rc3.d: the runlevel's completion is logged"
 check_output "$d" messages "xinetd: not started: .*not built" "rc3.d: a subsystem Skerry lacks says so in the log"
 check_output "$d" vmksummary "vmksummary: 1 messages: 0" "syslog: local6 goes to /var/log/vmksummary, not /var/log/messages"
-if [[ $(step_rc "$d" badpw) == 255 ]] && grep -q "Permission denied" "$d/badpw.out"; then
-    pass "ssh: a wrong root password is rejected"
-else
-    fail "ssh: a wrong root password: $(why_failed "$d" badpw)"
-fi
+check_denied badpw "ssh: a wrong root password is rejected"
 check_output "$d" rootpw '^root$' "ssh: root's password from the build logs in"
 check_output "$d" openssh-scp "^$payload_sum" "ssh: scp of 10 MB to the console arrives intact"
 check_output "$d" openssh-sftp "^$payload_sum" "ssh: sftp of 10 MB back from the console arrives intact"
@@ -154,11 +160,7 @@ check_output "$d" logrotate '^1$' "syslog: logrotate rotates /var/log/messages a
 check_output "$d" banner 'remote software version dropbear' "dropbear: selected in /etc/sysconfig/sshd, it answers on port 22"
 check_output "$d" db-openssh-key '^dropbear$' "dropbear: the OpenSSH client logs in with the key (and the same host key)"
 check_output "$d" db-dbclient-key "dbclient: root on esx-$nonce.example.com" "dropbear: dbclient logs in with the key"
-if [[ $(step_rc "$d" db-badpw-openssh) == 255 ]] && grep -q "Permission denied" "$d/db-badpw-openssh.out"; then
-    pass "dropbear: a wrong root password is rejected (OpenSSH client)"
-else
-    fail "dropbear: a wrong root password (OpenSSH client): $(why_failed "$d" db-badpw-openssh)"
-fi
+check_denied db-badpw-openssh "dropbear: a wrong root password is rejected (OpenSSH client)"
 if [[ $(step_rc "$d" db-badpw) != 0 ]] && [[ $(step_rc "$d" db-badpw-log) == 0 ]]; then
     pass "dropbear: a wrong password is rejected (dbclient; Dropbear logged the bad attempt in /var/log/secure)"
 else

@@ -12,8 +12,8 @@
 #   --with-libs (either form): the packages and, recursively, every
 #       library package they depend on (Depends and Pre-Depends whose name
 #       starts with "lib" or "zlib", Debian's library names; the first choice
-#       of an alternative): the pool from
-#       which a root file system takes the shared libraries its binaries need.
+#       of an alternative): the pool from which a root file system takes
+#       the shared libraries its binaries need.
 set -euo pipefail
 
 die() { echo "fetch-debs.sh: $*" >&2; exit 1; }

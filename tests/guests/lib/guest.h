@@ -57,7 +57,8 @@ int safe_wrmsr(uint32_t msr, uint64_t value);
  */
 void guest_sse_enable(void);
 void guest_xmm_load(uint64_t seed);
-unsigned guest_xmm_changed(uint64_t seed);   /* how many differ */
+/* true if any of them changed since (and then loads them again) */
+bool guest_xmm_recheck(uint64_t seed);
 
 /* CPU helpers */
 struct cpuid_result { uint32_t eax, ebx, ecx, edx; };

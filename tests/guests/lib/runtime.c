@@ -228,7 +228,7 @@ void guest_xmm_load(uint64_t seed)
                      : "+r"(seed));
 }
 
-unsigned guest_xmm_changed(uint64_t seed)
+static unsigned xmm_changed(uint64_t seed)
 {
     uint64_t v[8];
     __asm__ volatile("movq %%xmm8, %0\n\tmovq %%xmm9, %1\n\tmovq %%xmm10, %2\n\t"
@@ -240,6 +240,14 @@ unsigned guest_xmm_changed(uint64_t seed)
     for (unsigned i = 0; i < 8; i++)
         bad += v[i] != seed + i;
     return bad;
+}
+
+bool guest_xmm_recheck(uint64_t seed)
+{
+    if (!xmm_changed(seed))
+        return false;
+    guest_xmm_load(seed);
+    return true;
 }
 
 struct cpuid_result cpuid2(uint32_t leaf, uint32_t subleaf)
