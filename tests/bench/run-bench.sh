@@ -57,7 +57,7 @@ marker_time() {   # marker_time <dir> <qemu args...>: seconds to the marker, or 
     shift
     rm -rf "$dir"
     mkdir -p "$dir"
-    printf 'wait marker 180 SKERRY-CONSOLE-INIT [0-9.]+\\n\n' >"$dir/steps"
+    echo "wait marker 180 $CONSOLE_MARKER" >"$dir/steps"
     console_run "$dir" "$dir/steps" 200 "$@"
     [[ $(step_rc "$dir" marker) == 0 ]] && step_time "$dir" marker || echo -
 }

@@ -52,7 +52,7 @@ helpers='ifby() { for n in /sys/class/net/*; do [ "$(cat $n/address)" = "$1" ] &
 judge_boot() {   # judge_boot <dir> <flavour>
     local d=$1 fl=$2
     if [[ $(step_rc "$d" marker) == 0 ]]; then
-        pass "$fl: /init marker after $(step_time "$d" marker)s of QEMU ($(cut -d' ' -f2 "$d/marker.out")s guest uptime)"
+        pass "$fl: /init marker after $(step_time "$d" marker)s of QEMU ($(sed -E 's/.*SKERRY-CONSOLE-INIT ([0-9.]+).*/\1/' "$d/marker.out")s guest uptime)"
     else
         fail "$fl: no SKERRY-CONSOLE-INIT marker: $(why_failed "$d" marker)"
     fi
@@ -64,7 +64,7 @@ d=$top/cloud
 mkdir -p "$d"
 make_disks "$d"
 cat >"$d/steps" <<EOF
-wait marker 60 SKERRY-CONSOLE-INIT [0-9.]+\n
+wait marker 60 $CONSOLE_MARKER
 $(login_steps)
 cmd helpers 10 $helpers
 cmd modules 10 cut -d' ' -f1 /proc/modules
@@ -117,7 +117,7 @@ make_disks "$d"
 # shellcheck disable=SC2016  # $S is the guest's variable
 sda_steps=$(disk_steps sda '$S' "$host_md5" "$guest_text" "$guest_md5")
 cat >"$d/steps" <<EOF
-wait marker 90 SKERRY-CONSOLE-INIT [0-9.]+\n
+wait marker 90 $CONSOLE_MARKER
 $(login_steps)
 cmd helpers 10 $helpers
 cmd modules 10 cut -d' ' -f1 /proc/modules

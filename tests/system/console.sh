@@ -40,7 +40,7 @@ mkdir -p "$d"
 pattern "HOST-$nonce" 1048576 >"$d/disk.img"
 truncate -s 16M "$d/disk.img"
 cat >"$d/steps" <<EOF2
-wait marker 120 SKERRY-CONSOLE-INIT [0-9.]+\n
+wait marker 120 $CONSOLE_MARKER
 $(login_steps)
 cmd hypervisor 10 dmesg | grep "Hypervisor detected: VMware"
 cmd x2apic 10 dmesg | grep -i "x2apic enabled"
@@ -105,7 +105,7 @@ grep -q "PURPLE SCREEN" "$log" && fail "console: the vmkernel panicked (see $log
 d=$top/generic
 mkdir -p "$d"
 cat >"$d/steps" <<EOF2
-wait marker 150 SKERRY-CONSOLE-INIT [0-9.]+\n
+wait marker 150 $CONSOLE_MARKER
 $(login_steps)
 cmd hypervisor 10 dmesg | grep "Hypervisor detected: VMware"
 cmd dhcp 60 udhcpc -i eth0 -n -q && ip -4 addr show dev eth0
@@ -124,7 +124,7 @@ check_output "$d" dhcp 'inet 10\.0\.2\.15/24' "generic: e1000e gets a DHCP lease
 d=$top/smp
 mkdir -p "$d"
 cat >"$d/steps" <<EOF2
-wait marker 200 SKERRY-CONSOLE-INIT [0-9.]+\n
+wait marker 200 $CONSOLE_MARKER
 $(login_steps)
 cmd ncpus 10 grep -c ^processor /proc/cpuinfo
 send poweroff
@@ -146,7 +146,7 @@ grep -q "console vcpu1: started by SIPI" "$d/vmkernel.log" &&
 d=$top/crash
 mkdir -p "$d"
 cat >"$d/steps" <<EOF2
-wait marker 120 SKERRY-CONSOLE-INIT [0-9.]+\n
+wait marker 120 $CONSOLE_MARKER
 $(login_steps)
 cmd memtotal 10 awk '/MemTotal/ { print \$2 }' /proc/meminfo
 cmd pvpanic 10 grep -w pvpanic_mmio /proc/modules

@@ -17,6 +17,11 @@ console_run() {
         -- qemu-system-x86_64 -display none -monitor none "${no_reboot[@]}" "$@" >"$dir/driver.txt" 2>&1
 }
 
+# The boot marker /init prints, as a wait-step pattern.  The number ends at
+# the first character that is not part of it: a kernel message may land
+# right after it on the serial line, before the newline.
+CONSOLE_MARKER='SKERRY-CONSOLE-INIT [0-9]+\.[0-9]+[^0-9]'
+
 # step_rc <run-dir> <label>: the step's result code (empty if it never ran).
 step_rc() { cat "$1/$2.rc" 2>/dev/null; }
 

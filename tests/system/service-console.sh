@@ -70,7 +70,7 @@ round_trip() {
 }
 
 cat >"$d/steps" <<EOF
-wait marker 200 SKERRY-CONSOLE-INIT [0-9.]+\n
+wait marker 200 $CONSOLE_MARKER
 wait login1 300 login: \$
 host key 60 \$SSH_KEY \$R 'echo "logged in as \$(id -un) on \$(hostname)"'
 host messages 30 \$SSH_KEY \$R 'cat /var/log/messages'
