@@ -18,3 +18,4 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 
 include tests/guests/build.mk
 include tests/fuzz/fuzz.mk
+include tests/vmfs/build.mk

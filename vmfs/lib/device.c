@@ -106,10 +106,13 @@ int device_write(struct vmfs_device *dev, uint64_t off, const void *buf, size_t 
         return -EROFS;
     if (off > dev->size || len > dev->size - off)
         return -EIO;
-    if (dev->write_budget == 0)
+    if (dev->write_budget == 0) {
+        dev->dropped++;
         return 0;               /* simulated power cut: the write is lost */
+    }
     if (dev->write_budget > 0)
         dev->write_budget--;
+    dev->writes++;
     const uint8_t *p = buf;
     while (len) {
         ssize_t n = pwrite(dev->fd, p, len, (off_t)(dev->base + off));
@@ -140,4 +143,18 @@ static void reservation(struct vmfs_device *dev, short type)
 }
 
 void device_reserve(struct vmfs_device *dev) { reservation(dev, F_WRLCK); }
+
+int device_hold(struct vmfs_device *dev, uint64_t off, uint64_t len, bool hold)
+{
+    struct flock fl = { .l_type = hold ? F_RDLCK : F_UNLCK, .l_whence = SEEK_SET,
+                        .l_start = (off_t)(dev->base + off), .l_len = (off_t)len };
+    return fcntl(dev->fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
+bool device_held_elsewhere(const struct vmfs_device *dev, uint64_t off, uint64_t len)
+{
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)(dev->base + off),
+                        .l_len = (off_t)len };
+    return fcntl(dev->fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
 void device_release(struct vmfs_device *dev) { reservation(dev, F_UNLCK); }

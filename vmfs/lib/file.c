@@ -279,6 +279,24 @@ static int write_units(struct vmfs_volume *vol, struct vmfs_inode *ino, const ui
     return 0;
 }
 
+/*
+ * Operations on huge files (freeing or allocating millions of blocks)
+ * commit in steps, each leaving a consistent file (shorter, or with fewer
+ * blocks allocated), so that no transaction outgrows the journal.
+ */
+#define STEP_UNITS 16384u
+
+static int checkpoint(struct vmfs_volume *vol, struct vmfs_inode *ino)
+{
+    int r = inode_write(vol, ino);
+    if (r < 0)
+        return r;
+    meta_release_savepoint(vol);
+    r = meta_commit(vol);
+    meta_savepoint(vol);
+    return r;
+}
+
 static void touch(struct vmfs_inode *ino)
 {
     ino->mtime = ino->ctime = (uint32_t)(vmfs_now_us() / 1000000u);
@@ -344,8 +362,15 @@ int file_truncate(struct vmfs_volume *vol, struct vmfs_inode *ino, uint64_t size
     if (size > ino->size) {
         r = grow(vol, ino, size);
     } else if (size < ino->size) {
-        uint64_t unit = inode_unit(vol, ino);
-        r = free_from(vol, ino, (size + unit - 1) / unit);
+        uint64_t unit = inode_unit(vol, ino), target = (size + unit - 1) / unit;
+        for (uint64_t end = (ino->size + unit - 1) / unit; r == 0 && end > target;) {
+            uint64_t first = end - target > STEP_UNITS ? end - STEP_UNITS : target;
+            r = free_from(vol, ino, first);
+            ino->size = first > target ? first * unit : size;
+            end = first;
+            if (r == 0 && end > target)
+                r = checkpoint(vol, ino);
+        }
         ino->size = size;
     }
     if (r < 0)
@@ -403,6 +428,8 @@ int file_allocate(struct vmfs_volume *vol, struct vmfs_inode *ino, uint64_t size
                 vmfs_tick(vol);
         }
         if (fresh && (r = inode_set_block(vol, ino, off, blk)) < 0)
+            break;
+        if (i % STEP_UNITS == STEP_UNITS - 1 && (r = checkpoint(vol, ino)) < 0)
             break;
     }
     free(zero_block);

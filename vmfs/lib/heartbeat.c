@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blkaddr.h"
 #include "volume.h"
 
 #define DEFAULT_TIMEOUT_S 16
@@ -50,46 +51,164 @@ static int hb_write(struct vmfs_volume *vol, const struct vmfs_heartbeat *hb)
     return 0;
 }
 
+static uint64_t slot_offset(uint64_t pos) { return VMFS_DATA_OFFSET + pos; }
+
+/* Live: in use, and either held by a process of this machine or stamped
+ * within the timeout.  A slot of our own host UUID that no process holds
+ * belonged to a run of ours that died. */
 static bool hb_is_live(const struct vmfs_volume *vol, const struct vmfs_heartbeat *hb)
 {
     if (hb->state != VMFS_HB_LIVE)
         return false;
-    uint64_t now = vmfs_now_us();
-    return hb->stamp_us + vol->hb_timeout_us > now;
+    if (device_held_elsewhere(&vol->dev, slot_offset(hb->pos), VMFS_HB_SIZE))
+        return true;
+    if (memcmp(&hb->owner, &vol->host, sizeof hb->owner) == 0)
+        return false;
+    return hb->stamp_us + vol->hb_timeout_us > vmfs_now_us();
 }
 
-int heartbeat_claim(struct vmfs_volume *vol)
+static bool valid_slot(uint64_t pos)
+{
+    return pos >= VMFS_HB_ADDR && pos < VMFS_HB_ADDR + (uint64_t)VMFS_HB_SLOTS * VMFS_HB_SIZE &&
+           (pos - VMFS_HB_ADDR) % VMFS_HB_SIZE == 0;
+}
+
+static int apply_in_place(struct vmfs_volume *vol, uint64_t lsn, const uint8_t *data)
+{
+    int r = device_write(&vol->dev, VMFS_DATA_OFFSET + lsn * 512u, data, 512u);
+    if (r == 0 && meta_pending(vol))
+        meta_overlay_sector(vol, lsn, data);
+    return r;
+}
+
+/*
+ * Break a dead host's heartbeat: replay its journal, free its slot, then
+ * free its journal blocks.  Runs under the reservation and re-checks the
+ * slot there, so that two hosts breaking the same slot do it once.
+ */
+static int break_slot(struct vmfs_volume *vol, uint64_t pos, uint64_t gen, uint32_t *blocks, uint32_t *nblocks)
+{
+    struct vmfs_heartbeat hb;
+    *nblocks = 0;
+    device_reserve(&vol->dev);
+    int r = hb_read(vol, pos, &hb);
+    if (r < 0 || hb.state != VMFS_HB_LIVE || hb.gen != gen || hb_is_live(vol, &hb)) {
+        device_release(&vol->dev);
+        return r;               /* already broken, or alive after all */
+    }
+    if (hb.journal) {
+        r = journal_replay(vol, hb.journal, &hb.owner, apply_in_place, blocks, nblocks);
+        if (r > 0)
+            r = device_sync(&vol->dev);
+        if (r < 0) {
+            device_release(&vol->dev);
+            return r;
+        }
+    }
+    memset(&hb.owner, 0, sizeof hb.owner);
+    hb.state = VMFS_HB_FREE;
+    hb.stamp_us = 0;
+    hb.journal = 0;
+    r = hb_write(vol, &hb);
+    device_release(&vol->dev);
+    return r;
+}
+
+/* The journal blocks of a broken slot go back to the free pool (those
+ * its owner had allocated: it may have died while allocating them). */
+static int free_journal_blocks(struct vmfs_volume *vol, const uint32_t *blocks, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t b = blk_fb_number(blocks[i]);
+        int r = bitmap_is_allocated(vol, &vol->fbb, b);
+        if (r == 1)
+            r = bitmap_free(vol, &vol->fbb, b);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* A read-only view sees the volume as the live hosts' committed
+ * transactions leave it, replayed in memory only. */
+static int overlay_live_journals(struct vmfs_volume *vol, const uint8_t *area)
+{
+    for (unsigned i = 0; i < VMFS_HB_SLOTS; i++) {
+        struct vmfs_heartbeat hb;
+        uint32_t blocks[VMFS_JOURNAL_MAX_BLOCKS], nblocks;
+        vmfs_heartbeat_decode(&hb, area + (size_t)i * VMFS_HB_SIZE);
+        if (hb.state != VMFS_HB_LIVE || !hb.journal)
+            continue;
+        int r = journal_replay(vol, hb.journal, &hb.owner, meta_overlay_sector, blocks, &nblocks);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static void set_timeout(struct vmfs_volume *vol)
 {
     const char *t = getenv("VMFS_HB_TIMEOUT");
     long s = t && *t ? strtol(t, NULL, 10) : DEFAULT_TIMEOUT_S;
     vol->hb_timeout_us = (uint64_t)(s > 0 ? s : DEFAULT_TIMEOUT_S) * 1000000u;
+}
 
+static uint8_t *read_slots(struct vmfs_volume *vol)
+{
     uint8_t *area = malloc((size_t)VMFS_HB_SLOTS * VMFS_HB_SIZE);
-    if (!area)
-        return vol_fail(vol, ENOMEM, "out of memory");
-    device_reserve(&vol->dev);
-    int r = device_read(&vol->dev, VMFS_DATA_OFFSET + VMFS_HB_ADDR, area, (size_t)VMFS_HB_SLOTS * VMFS_HB_SIZE);
-    if (r < 0) {
-        device_release(&vol->dev);
+    if (!area) {
+        vol_fail(vol, ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (device_read(&vol->dev, VMFS_DATA_OFFSET + VMFS_HB_ADDR, area, (size_t)VMFS_HB_SLOTS * VMFS_HB_SIZE) < 0) {
         free(area);
-        return vol_fail(vol, -r, "cannot read the heartbeat region");
+        vol_fail(vol, EIO, "cannot read the heartbeat region");
+        return NULL;
+    }
+    return area;
+}
+
+int heartbeat_view(struct vmfs_volume *vol)
+{
+    set_timeout(vol);
+    uint8_t *area = read_slots(vol);
+    if (!area)
+        return -EIO;
+    int r = overlay_live_journals(vol, area);
+    free(area);
+    return r;
+}
+
+int heartbeat_claim(struct vmfs_volume *vol)
+{
+    set_timeout(vol);
+    device_reserve(&vol->dev);
+    uint8_t *area = read_slots(vol);
+    if (!area) {
+        device_release(&vol->dev);
+        return -EIO;
     }
     struct vmfs_heartbeat hb, chosen = { 0 };
     bool found = false;
+    uint64_t dead_pos[64], dead_gen[64];
+    unsigned ndead = 0;
     for (unsigned i = 0; i < VMFS_HB_SLOTS; i++) {
         vmfs_heartbeat_decode(&hb, area + (size_t)i * VMFS_HB_SIZE);
-        uint64_t pos = VMFS_HB_ADDR + (uint64_t)i * VMFS_HB_SIZE;
-        if (hb.state == VMFS_HB_LIVE && memcmp(&hb.owner, &vol->host, sizeof hb.owner) == 0 &&
-            hb_is_live(vol, &hb)) {
+        hb.pos = VMFS_HB_ADDR + (uint64_t)i * VMFS_HB_SIZE;
+        bool ours = memcmp(&hb.owner, &vol->host, sizeof hb.owner) == 0;
+        if (hb.state == VMFS_HB_LIVE && ours && hb_is_live(vol, &hb)) {
             char uuid[36];
             vmfs_uuid_format(&vol->host, uuid);
             device_release(&vol->dev);
             free(area);
             return vol_fail(vol, EBUSY, "the volume is already open read-write by this host (%s)", uuid);
         }
+        if (hb.state == VMFS_HB_LIVE && !hb_is_live(vol, &hb) && ndead < 64) {
+            dead_pos[ndead] = hb.pos;
+            dead_gen[ndead++] = hb.gen;
+        }
         if (!found && hb.state != VMFS_HB_LIVE) {
             chosen = hb;
-            chosen.pos = pos;
             found = true;
         }
     }
@@ -103,14 +222,37 @@ int heartbeat_claim(struct vmfs_volume *vol)
     chosen.stamp_us = vmfs_now_us();
     chosen.owner = vol->host;
     chosen.journal = 0;
-    r = hb_write(vol, &chosen);
+    int r = hb_write(vol, &chosen);
+    if (r == 0 && device_hold(&vol->dev, slot_offset(chosen.pos), VMFS_HB_SIZE, true) < 0)
+        r = vol_fail(vol, EIO, "cannot hold the heartbeat slot");
     device_release(&vol->dev);
     if (r < 0)
         return r;
     vol->hb_addr = chosen.pos;
     vol->hb_gen = chosen.gen;
     vol->hb_refreshed_us = chosen.stamp_us;
-    return 0;
+
+    /* Hosts that died with the volume open: their last transaction is
+     * replayed before anything else is read. */
+    uint32_t dead_blocks[64][VMFS_JOURNAL_MAX_BLOCKS];
+    uint32_t dead_nblocks[64];
+    for (unsigned i = 0; i < ndead; i++)
+        if ((r = break_slot(vol, dead_pos[i], dead_gen[i], dead_blocks[i], &dead_nblocks[i])) < 0)
+            return r;
+    /* Our journal: blocks allocated (in memory), its header written, the
+     * slot naming it, and only then the allocation on disk.  A crash at
+     * any point leaves no block both free and used, or lost. */
+    if ((r = journal_create(vol)) < 0)
+        return r;
+    chosen.journal = vol->journal.blocks[0];
+    chosen.stamp_us = vmfs_now_us();
+    if ((r = hb_write(vol, &chosen)) < 0 || (r = meta_commit(vol)) < 0)
+        return r;
+    vol->journal.ready = true;
+    for (unsigned i = 0; i < ndead; i++)
+        if ((r = free_journal_blocks(vol, dead_blocks[i], dead_nblocks[i])) < 0)
+            return r;
+    return meta_commit(vol);
 }
 
 /* Our slot as it is on disk: 1 if still ours, 0 if another host broke it. */
@@ -147,13 +289,27 @@ int heartbeat_release(struct vmfs_volume *vol)
     int r = own_slot(vol, &hb);
     if (r <= 0)
         return r;               /* 0: already broken by another host */
+    /* The journal's blocks go back (unjournaled) while the slot still
+     * names the journal and we keep the bitmap locks: a crash here leaves
+     * a slot whose breaker frees what is still allocated, never a block
+     * another host has taken since. */
+    struct vmfs_journal j = vol->journal;
+    vol->journal.ready = false;
+    for (uint32_t i = 0; r >= 0 && i < j.nblocks; i++)
+        r = bitmap_free(vol, &vol->fbb, blk_fb_number(j.blocks[i]));
+    if (r >= 0)
+        r = meta_commit_keep_locks(vol);
+    if (r < 0)
+        meta_discard(vol);
     memset(&hb.owner, 0, sizeof hb.owner);
     hb.state = VMFS_HB_FREE;
     hb.stamp_us = 0;
     hb.journal = 0;
-    r = hb_write(vol, &hb);
+    int w = hb_write(vol, &hb);
+    unlock_tx_objects(vol);
+    device_hold(&vol->dev, slot_offset(vol->hb_addr), VMFS_HB_SIZE, false);
     vol->hb_addr = 0;
-    return r;
+    return r < 0 ? r : w;
 }
 
 /* Patch the lock header of an object whose first sector the running
@@ -189,28 +345,36 @@ int lock_object(struct vmfs_volume *vol, uint64_t laddr)
 
     uint8_t sector[VMFS_LOCK_SIZE];
     struct vmfs_lock lock;
-    device_reserve(&vol->dev);
-    int r = device_read(&vol->dev, VMFS_DATA_OFFSET + laddr, sector, sizeof sector);
-    if (r < 0) {
-        device_release(&vol->dev);
-        return vol_fail(vol, -r, "cannot read the lock at %#llx", (unsigned long long)laddr);
-    }
-    vmfs_lock_decode(&lock, sector);
-    bool ours = lock.hb_pos == vol->hb_addr && lock.hb_gen == vol->hb_gen &&
-                memcmp(&lock.owner, &vol->host, 16) == 0;
-    if (lock.mode != 0 && !ours) {
+    int r;
+    for (unsigned attempt = 0;; attempt++) {
+        device_reserve(&vol->dev);
+        r = device_read(&vol->dev, VMFS_DATA_OFFSET + laddr, sector, sizeof sector);
+        if (r < 0) {
+            device_release(&vol->dev);
+            return vol_fail(vol, -r, "cannot read the lock at %#llx", (unsigned long long)laddr);
+        }
+        vmfs_lock_decode(&lock, sector);
+        bool ours = lock.hb_pos == vol->hb_addr && lock.hb_gen == vol->hb_gen &&
+                    memcmp(&lock.owner, &vol->host, 16) == 0;
         struct vmfs_heartbeat owner;
-        bool valid_slot = lock.hb_pos >= VMFS_HB_ADDR &&
-                          lock.hb_pos < VMFS_HB_ADDR + (uint64_t)VMFS_HB_SLOTS * VMFS_HB_SIZE &&
-                          (lock.hb_pos - VMFS_HB_ADDR) % VMFS_HB_SIZE == 0;
-        if (valid_slot && hb_read(vol, lock.hb_pos, &owner) == 0 && owner.gen == lock.hb_gen &&
-            hb_is_live(vol, &owner)) {
+        if (lock.mode == 0 || ours || !valid_slot(lock.hb_pos) || hb_read(vol, lock.hb_pos, &owner) < 0 ||
+            owner.state != VMFS_HB_LIVE || owner.gen != lock.hb_gen)
+            break;              /* free, ours, or its owner's slot is gone */
+        if (hb_is_live(vol, &owner)) {
             device_release(&vol->dev);
             char uuid[36];
             vmfs_uuid_format(&lock.owner, uuid);
             return vol_fail(vol, EBUSY, "locked by host %s", uuid);
         }
-        /* The owner is gone: its slot is free, re-claimed or stale. */
+        /* The owner died holding it: replay its journal first. */
+        device_release(&vol->dev);
+        if (attempt > 2)
+            return vol_fail(vol, EIO, "cannot break the stale heartbeat at %#llx",
+                            (unsigned long long)lock.hb_pos);
+        uint32_t blocks[VMFS_JOURNAL_MAX_BLOCKS], nblocks;
+        if ((r = break_slot(vol, lock.hb_pos, lock.hb_gen, blocks, &nblocks)) < 0 ||
+            (r = free_journal_blocks(vol, blocks, nblocks)) < 0)
+            return r;
     }
     lock.mode = 1;
     lock.hb_pos = vol->hb_addr;
@@ -255,4 +419,25 @@ void unlock_tx_objects(struct vmfs_volume *vol)
         device_release(&vol->dev);
     }
     tx->nlocks = 0;
+}
+
+int vmfs_live_host(struct vmfs_volume *vol, char uuid[36])
+{
+    if (!vol->hb_timeout_us)
+        set_timeout(vol);
+    uint8_t slot[VMFS_HB_SIZE];
+    for (unsigned i = 0; i < VMFS_HB_SLOTS; i++) {
+        uint64_t pos = VMFS_HB_ADDR + (uint64_t)i * VMFS_HB_SIZE;
+        if (pos == vol->hb_addr)
+            continue;
+        if (device_read(&vol->dev, VMFS_DATA_OFFSET + pos, slot, sizeof slot) < 0)
+            return vol_fail(vol, EIO, "cannot read the heartbeat region");
+        struct vmfs_heartbeat hb;
+        vmfs_heartbeat_decode(&hb, slot);
+        if (hb_is_live(vol, &hb)) {
+            vmfs_uuid_format(&hb.owner, uuid);
+            return 1;
+        }
+    }
+    return 0;
 }

@@ -221,26 +221,10 @@ static void tx_clear(struct vmfs_tx *tx)
     tx->nsectors = 0;
 }
 
-int meta_commit(struct vmfs_volume *vol)
+static int write_in_place(struct vmfs_volume *vol, struct meta_sector **list, size_t n)
 {
-    struct vmfs_tx *tx = &vol->tx;
-    if (tx->nsectors == 0) {
-        unlock_tx_objects(vol);
-        return 0;
-    }
-    struct meta_sector **list = malloc(tx->nsectors * sizeof *list);
-    if (!list)
-        return vol_fail(vol, ENOMEM, "out of memory");
-    size_t n = 0;
-    for (size_t i = 0; i < tx->nbuckets; i++)
-        for (struct meta_sector *s = tx->buckets[i]; s; s = s->next)
-            list[n++] = s;
-    qsort(list, n, sizeof *list, cmp_sector);
-
-    /* File data written for this transaction must be on disk before the
-     * metadata that makes it reachable. */
-    int r = device_sync(&vol->dev);
     uint8_t *run = NULL;
+    int r = 0;
     for (size_t i = 0; r == 0 && i < n;) {
         size_t j = i + 1;
         while (j < n && list[j]->lsn == list[j - 1]->lsn + 1 && j - i < 256)
@@ -257,14 +241,76 @@ int meta_commit(struct vmfs_volume *vol)
         i = j;
     }
     free(run);
-    free(list);
+    return r;
+}
+
+static int journal_then_place(struct vmfs_volume *vol, struct meta_sector **list, size_t n)
+{
+    /* File data written for this transaction must be on disk before the
+     * metadata that makes it reachable. */
+    int r = device_sync(&vol->dev);
+    if (r < 0)
+        return vol_fail(vol, -r, "cannot flush file data");
+    if (vol->journal.ready) {
+        uint64_t *lsns = malloc(n * sizeof *lsns);
+        uint8_t **data = malloc(n * sizeof *data);
+        if (!lsns || !data)
+            r = vol_fail(vol, ENOMEM, "out of memory");
+        for (size_t i = 0; r == 0 && i < n; i++)
+            lsns[i] = list[i]->lsn, data[i] = list[i]->data;
+        if (r == 0)
+            r = journal_log(vol, lsns, data, n);
+        free(lsns);
+        free(data);
+        if (r < 0)
+            return r;
+    }
+    r = write_in_place(vol, list, n);
     if (r == 0)
         r = device_sync(&vol->dev);
     if (r < 0)
         return vol_fail(vol, -r, "cannot write metadata to the device");
+    return vol->journal.ready ? journal_applied(vol) : 0;
+}
+
+static int commit(struct vmfs_volume *vol, bool unlock)
+{
+    struct vmfs_tx *tx = &vol->tx;
+    if (tx->nsectors == 0) {
+        if (unlock)
+            unlock_tx_objects(vol);
+        return 0;
+    }
+    struct meta_sector **list = malloc(tx->nsectors * sizeof *list);
+    if (!list)
+        return vol_fail(vol, ENOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < tx->nbuckets; i++)
+        for (struct meta_sector *s = tx->buckets[i]; s; s = s->next)
+            list[n++] = s;
+    qsort(list, n, sizeof *list, cmp_sector);
+    int r = journal_then_place(vol, list, n);
+    free(list);
+    if (r < 0)
+        return r;
     tx_clear(tx);
-    unlock_tx_objects(vol);
+    if (unlock)
+        unlock_tx_objects(vol);
     return 0;
+}
+
+int meta_commit(struct vmfs_volume *vol) { return commit(vol, true); }
+int meta_commit_keep_locks(struct vmfs_volume *vol) { return commit(vol, false); }
+
+/* Put a sector into the transaction as it is (replaying another host's
+ * journal into a read-only view of the volume). */
+int meta_overlay_sector(struct vmfs_volume *vol, uint64_t lsn, const uint8_t *data)
+{
+    bool rw = vol->dev.read_write;
+    vol->dev.read_write = true;     /* only the in-memory copy changes */
+    int r = meta_write(vol, lsn * SECTOR, data, SECTOR);
+    vol->dev.read_write = rw;
+    return r;
 }
 
 void meta_discard(struct vmfs_volume *vol)

@@ -242,6 +242,16 @@ static int drop_link(struct vmfs_volume *vol, struct vmfs_inode *ino)
     return r < 0 ? r : inode_free(vol, ino);
 }
 
+/* A file about to lose its last link gives its blocks back first, in
+ * steps, while it is still linked: a huge file never makes one
+ * transaction too large, and a crash half-way leaves a shorter file. */
+static int empty_if_last_link(struct vmfs_volume *vol, struct vmfs_inode *ino)
+{
+    if (ino->type == VMFS_TYPE_DIR || ino->nlink > 1 || ino->size == 0)
+        return 0;
+    return file_truncate(vol, ino, 0);
+}
+
 static int dir_is_empty(struct vmfs_volume *vol, const struct vmfs_inode *dir)
 {
     (void)vol;
@@ -270,7 +280,7 @@ static int remove_path(struct vmfs_volume *vol, const char *path, bool want_dir)
         return vol_fail(vol, EISDIR, "%s: is a directory", path);
     if (want_dir && !dir_is_empty(vol, &ino))
         return vol_fail(vol, ENOTEMPTY, "%s: directory not empty", path);
-    if ((r = dir_remove(vol, &dir, index)) < 0)
+    if ((r = empty_if_last_link(vol, &ino)) < 0 || (r = dir_remove(vol, &dir, index)) < 0)
         return r;
     if (want_dir) {
         dir.nlink--;
@@ -344,7 +354,7 @@ static int do_rename(struct vmfs_volume *vol, const char *from, const char *to)
             return vol_fail(vol, EISDIR, "%s: is a directory", to);
         if (dst.type == VMFS_TYPE_DIR && !dir_is_empty(vol, &dst))
             return vol_fail(vol, ENOTEMPTY, "%s: directory not empty", to);
-        if ((r = dir_remove(vol, &ddir, dindex)) < 0)
+        if ((r = empty_if_last_link(vol, &dst)) < 0 || (r = dir_remove(vol, &ddir, dindex)) < 0)
             return r;
         if (dst.type == VMFS_TYPE_DIR) {
             ddir.nlink--;

@@ -16,7 +16,6 @@
 
 #define ROOT_ADDR 0x00000004u
 #define COMMIT_AGE_US (5u * 1000000u)
-#define COMMIT_SECTORS 16384u
 
 int vol_fail(struct vmfs_volume *vol, int errnum, const char *fmt, ...)
 {
@@ -173,8 +172,8 @@ int vmfs_open(const char *device, const struct vmfs_open_options *opt, struct vm
         r = vol_fail(vol, EINVAL, "bad host UUID in VMFS_HOST_UUID");
     }
     if (r == 0 && (r = load_lvm(vol, device)) == 0 && (r = load_fs(vol, device)) == 0 &&
-        (r = load_bitmaps(vol)) == 0 && rw)
-        r = heartbeat_claim(vol);
+        (r = load_bitmaps(vol)) == 0)
+        r = rw ? heartbeat_claim(vol) : heartbeat_view(vol);
     if (r < 0) {
         snprintf(err, errlen, "%s", vol->error);
         device_close(&vol->dev);
@@ -197,7 +196,8 @@ int vmfs_tick(struct vmfs_volume *vol)
 {
     int r = 0;
     uint64_t now = vmfs_now_us();
-    if (meta_pending(vol) && (now - vol->tx.started_us > COMMIT_AGE_US || vol->tx.nsectors > COMMIT_SECTORS))
+    if (meta_pending(vol) &&
+        (now - vol->tx.started_us > COMMIT_AGE_US || vol->tx.nsectors > journal_capacity(vol) / 4))
         r = meta_commit(vol);
     if (vol->hb_addr && now - vol->hb_refreshed_us > vol->hb_timeout_us / 4) {
         int h = heartbeat_refresh(vol);

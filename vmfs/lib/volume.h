@@ -23,6 +23,7 @@ struct vmfs_device {
     /* Crash simulation (VMFS_CRASH_AFTER_WRITES): once this many writes
      * reached the device, later writes are dropped as a power cut would. */
     long write_budget;
+    unsigned long writes, dropped;  /* counted for the crash tests */
 };
 
 int device_open(struct vmfs_device *dev, const char *path, bool read_write, char *err, size_t errlen);
@@ -33,6 +34,11 @@ int device_sync(struct vmfs_device *dev);
 /* The SCSI-2 reservation of ESX 3, emulated with a lock on the image file. */
 void device_reserve(struct vmfs_device *dev);
 void device_release(struct vmfs_device *dev);
+/* A process that has a volume open read-write holds its heartbeat slot's
+ * bytes with a file lock, so that other processes of this machine can
+ * tell a live slot from one whose owner died, whatever its stamp says. */
+int device_hold(struct vmfs_device *dev, uint64_t off, uint64_t len, bool hold);
+bool device_held_elsewhere(const struct vmfs_device *dev, uint64_t off, uint64_t len);
 
 /* One bitmap system file (.fbb/.sbc/.pbc/.fdc) and where it lives. */
 struct vmfs_bitmap {
@@ -63,6 +69,15 @@ struct vmfs_tx {
     bool undo_active;
 };
 
+#define VMFS_JOURNAL_MAX_BLOCKS 16u
+
+struct vmfs_journal {
+    bool ready;
+    uint32_t blocks[VMFS_JOURNAL_MAX_BLOCKS];   /* file block addresses */
+    uint32_t nblocks;
+    uint64_t seq;
+};
+
 struct vmfs_volume {
     struct vmfs_device dev;
     struct vmfs_lvm_header lvm;
@@ -71,6 +86,7 @@ struct vmfs_volume {
     uint64_t logical_size;
     struct vmfs_bitmap fbb, sbc, pbc, fdc;
     struct vmfs_tx tx;
+    struct vmfs_journal journal;
     struct vmfs_uuid host;          /* our host UUID (owner of our locks) */
     uint64_t hb_addr;               /* our heartbeat slot, 0 when read-only */
     uint64_t hb_gen;
@@ -89,7 +105,9 @@ uint64_t vmfs_now_us(void);
 int meta_read(struct vmfs_volume *vol, uint64_t laddr, void *buf, size_t len);
 int meta_write(struct vmfs_volume *vol, uint64_t laddr, const void *buf, size_t len);
 int meta_commit(struct vmfs_volume *vol);
+int meta_commit_keep_locks(struct vmfs_volume *vol);
 void meta_discard(struct vmfs_volume *vol);
+int meta_overlay_sector(struct vmfs_volume *vol, uint64_t lsn, const uint8_t *data);
 bool meta_pending(const struct vmfs_volume *vol);
 void meta_savepoint(struct vmfs_volume *vol);
 void meta_rollback(struct vmfs_volume *vol);
@@ -100,8 +118,19 @@ void meta_release_savepoint(struct vmfs_volume *vol);
 int data_read(struct vmfs_volume *vol, uint64_t laddr, void *buf, size_t len);
 int data_write(struct vmfs_volume *vol, uint64_t laddr, const void *buf, size_t len);
 
+/* The metadata journal (journal.c). */
+uint32_t journal_block_count(const struct vmfs_volume *vol);
+uint64_t journal_capacity(const struct vmfs_volume *vol);
+int journal_create(struct vmfs_volume *vol);
+int journal_log(struct vmfs_volume *vol, const uint64_t *lsns, uint8_t *const *data, size_t n);
+int journal_applied(struct vmfs_volume *vol);
+int journal_replay(struct vmfs_volume *vol, uint32_t first, const struct vmfs_uuid *owner,
+                   int (*apply)(struct vmfs_volume *vol, uint64_t lsn, const uint8_t *data), uint32_t *blocks,
+                   uint32_t *nblocks);
+
 /* Heartbeat and on-disk locks (heartbeat.c). */
 int heartbeat_claim(struct vmfs_volume *vol);
+int heartbeat_view(struct vmfs_volume *vol);
 int heartbeat_release(struct vmfs_volume *vol);
 int heartbeat_refresh(struct vmfs_volume *vol);
 int lock_object(struct vmfs_volume *vol, uint64_t laddr);
