@@ -10,9 +10,9 @@ VMFS_HDRS   := $(wildcard vmfs/include/vmfs/*.h vmfs/lib/*.h)
 VMFS_LIB_SRCS := $(wildcard vmfs/lib/*.c)
 VMFS_LIB_OBJS := $(patsubst vmfs/lib/%.c,$(VMFS_OBJ)/%.o,$(VMFS_LIB_SRCS))
 
-VMFS_PROGRAMS := $(BIN)/vmkfstools $(BIN)/vmfs-fuse $(BIN)/vmfs-fsck
+VMFS_PROGRAMS := $(BIN)/vmkfstools $(BIN)/vmfs-fuse
 
-$(VMFS_OBJ)/%.o: vmfs/lib/%.c $(VMFS_HDRS) vmfs/build.mk
+$(VMFS_OBJ)/%.o: vmfs/lib/%.c $(VMFS_HDRS) vmfs/build.mk | $(HOST_PACKAGES_STAMP)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) $(VMFS_CFLAGS) -c $< -o $@

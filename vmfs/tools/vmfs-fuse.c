@@ -429,6 +429,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     (void)conn;
     cfg->use_ino = 1;
     cfg->kernel_cache = 0;
+    /* Sizes and allocation change behind the kernel's back (allocation
+     * requests through user.vmfs.allocate): never trust cached attributes. */
+    cfg->attr_timeout = 0;
     if (!g.read_only)
         pthread_create(&g.ticker, NULL, ticker, NULL);
     return NULL;

@@ -72,6 +72,8 @@ int vmfs_info(struct vmfs_volume *vol, struct vmfs_info *info);
 int vmfs_sync(struct vmfs_volume *vol);
 /* Refresh our heartbeat and commit an old transaction; call every second or so. */
 int vmfs_tick(struct vmfs_volume *vol);
+/* 1 and the owner's UUID if another host holds a live heartbeat slot. */
+int vmfs_live_host(struct vmfs_volume *vol, char uuid[36]);
 /* This host's UUID as written in heartbeats and locks. */
 void vmfs_host_uuid(const struct vmfs_volume *vol, char out[36]);
 
