@@ -395,29 +395,43 @@ int lock_object(struct vmfs_volume *vol, uint64_t laddr)
     return 0;
 }
 
+bool lock_is_held(const struct vmfs_volume *vol, uint64_t laddr)
+{
+    for (size_t i = 0; i < vol->nheld; i++)
+        if (vol->held[i].laddr == laddr)
+            return true;
+    return false;
+}
+
+void unlock_object(struct vmfs_volume *vol, uint64_t laddr)
+{
+    uint8_t sector[VMFS_LOCK_SIZE];
+    struct vmfs_lock lock;
+    device_reserve(&vol->dev);
+    if (device_read(&vol->dev, VMFS_DATA_OFFSET + laddr, sector, sizeof sector) == 0) {
+        vmfs_lock_decode(&lock, sector);
+        if (lock.hb_pos == vol->hb_addr && lock.hb_gen == vol->hb_gen && lock.mode) {
+            lock.mode = 0;
+            memset(&lock.owner, 0, sizeof lock.owner);
+            lock.token++;
+            uint8_t rest[VMFS_LOCK_SIZE];
+            memcpy(rest, sector, sizeof rest);
+            vmfs_lock_encode(&lock, sector);
+            memcpy(sector + 0x44, rest + 0x44, VMFS_LOCK_SIZE - 0x44);
+            device_write(&vol->dev, VMFS_DATA_OFFSET + laddr, sector, sizeof sector);
+        }
+    }
+    device_release(&vol->dev);
+}
+
+/* After a commit: the transaction's locks go, but not those of files
+ * held open (vmfs_hold). */
 void unlock_tx_objects(struct vmfs_volume *vol)
 {
     struct vmfs_tx *tx = &vol->tx;
-    for (size_t i = 0; i < tx->nlocks; i++) {
-        uint8_t sector[VMFS_LOCK_SIZE];
-        struct vmfs_lock lock;
-        uint64_t laddr = tx->locks[i];
-        device_reserve(&vol->dev);
-        if (device_read(&vol->dev, VMFS_DATA_OFFSET + laddr, sector, sizeof sector) == 0) {
-            vmfs_lock_decode(&lock, sector);
-            if (lock.hb_pos == vol->hb_addr && lock.hb_gen == vol->hb_gen && lock.mode) {
-                lock.mode = 0;
-                memset(&lock.owner, 0, sizeof lock.owner);
-                lock.token++;
-                uint8_t rest[VMFS_LOCK_SIZE];
-                memcpy(rest, sector, sizeof rest);
-                vmfs_lock_encode(&lock, sector);
-                memcpy(sector + 0x44, rest + 0x44, VMFS_LOCK_SIZE - 0x44);
-                device_write(&vol->dev, VMFS_DATA_OFFSET + laddr, sector, sizeof sector);
-            }
-        }
-        device_release(&vol->dev);
-    }
+    for (size_t i = 0; i < tx->nlocks; i++)
+        if (!lock_is_held(vol, tx->locks[i]))
+            unlock_object(vol, tx->locks[i]);
     tx->nlocks = 0;
 }
 

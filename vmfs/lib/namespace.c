@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blkaddr.h"
@@ -542,4 +543,57 @@ int vmfs_chown(struct vmfs_volume *vol, vmfs_ino_t addr, uint32_t uid, uint32_t 
 int vmfs_utimes(struct vmfs_volume *vol, vmfs_ino_t addr, uint32_t atime, uint32_t mtime)
 {
     return set_attr(vol, addr, 2, atime, mtime);
+}
+
+/*
+ * Open files: a file open for writing stays locked by this host until it
+ * is closed, as a running VM's disk is on ESX.  Counted per inode.
+ */
+int vmfs_hold(struct vmfs_volume *vol, vmfs_ino_t addr)
+{
+    uint64_t laddr;
+    int r = inode_laddr(vol, addr, &laddr);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < vol->nheld; i++) {
+        if (vol->held[i].laddr == laddr) {
+            vol->held[i].count++;
+            return 0;
+        }
+    }
+    if (!vol->dev.read_write)
+        return vol_fail(vol, EROFS, "the volume is open read-only");
+    if ((r = lock_object(vol, laddr)) < 0)
+        return r;
+    if (vol->nheld == vol->held_cap) {
+        size_t cap = vol->held_cap ? vol->held_cap * 2 : 16;
+        void *h = realloc(vol->held, cap * sizeof *vol->held);
+        if (!h)
+            return vol_fail(vol, ENOMEM, "out of memory");
+        vol->held = h;
+        vol->held_cap = cap;
+    }
+    vol->held[vol->nheld].laddr = laddr;
+    vol->held[vol->nheld].count = 1;
+    vol->nheld++;
+    return 0;
+}
+
+void vmfs_unhold(struct vmfs_volume *vol, vmfs_ino_t addr)
+{
+    uint64_t laddr;
+    if (inode_laddr(vol, addr, &laddr) < 0)
+        return;
+    for (size_t i = 0; i < vol->nheld; i++) {
+        if (vol->held[i].laddr != laddr || --vol->held[i].count)
+            continue;
+        vol->held[i] = vol->held[--vol->nheld];
+        /* Still locked for the running transaction?  Then its commit
+         * releases it. */
+        for (size_t k = 0; k < vol->tx.nlocks; k++)
+            if (vol->tx.locks[k] == laddr)
+                return;
+        unlock_object(vol, laddr);
+        return;
+    }
 }

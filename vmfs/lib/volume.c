@@ -214,6 +214,9 @@ int vmfs_close(struct vmfs_volume *vol)
     int r = vol->dev.read_write ? meta_commit(vol) : 0;
     if (r < 0)
         meta_discard(vol);
+    for (size_t i = 0; i < vol->nheld; i++)     /* files still open */
+        unlock_object(vol, vol->held[i].laddr);
+    vol->nheld = 0;
     int h = heartbeat_release(vol);
     if (r == 0)
         r = h;
@@ -221,6 +224,7 @@ int vmfs_close(struct vmfs_volume *vol)
     free(vol->tx.buckets);
     free(vol->tx.locks);
     free(vol->tx.undo);
+    free(vol->held);
     free(vol);
     return r;
 }

@@ -93,6 +93,8 @@ struct vmfs_volume {
     uint64_t hb_refreshed_us;
     uint64_t hb_timeout_us;
     uint32_t next_gen;              /* inode generation for the next new inode */
+    struct { uint64_t laddr; unsigned count; } *held;   /* inodes locked while open */
+    size_t nheld, held_cap;
     char error[256];
 };
 
@@ -135,6 +137,8 @@ int heartbeat_release(struct vmfs_volume *vol);
 int heartbeat_refresh(struct vmfs_volume *vol);
 int lock_object(struct vmfs_volume *vol, uint64_t laddr);
 void unlock_tx_objects(struct vmfs_volume *vol);
+bool lock_is_held(const struct vmfs_volume *vol, uint64_t laddr);
+void unlock_object(struct vmfs_volume *vol, uint64_t laddr);
 
 /* Bitmaps (bitmap.c). */
 int bitmap_load(struct vmfs_volume *vol, struct vmfs_bitmap *bm, uint32_t inode_addr, uint32_t magic,

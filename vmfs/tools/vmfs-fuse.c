@@ -113,15 +113,40 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
     return LOCKED(do_readdir(path, buf, filler));
 }
 
+static bool for_writing(const struct fuse_file_info *fi) { return (fi->flags & O_ACCMODE) != O_RDONLY; }
+
+/* Errors worth an administrator's attention go to the log with the reason. */
+static int logged(const char *path, int r)
+{
+    if (r == -EBUSY || r == -EIO)
+        fprintf(stderr, "vmfs-fuse: %s: %s\n", path, vmfs_error(g.vol));
+    return r;
+}
+
 static int do_open(const char *path, struct fuse_file_info *fi)
 {
     vmfs_ino_t ino;
     int r = vmfs_lookup(g.vol, path, &ino);
-    if (r == 0 && (fi->flags & O_TRUNC))
-        r = vmfs_truncate(g.vol, ino, 0);
+    if (r == 0 && for_writing(fi))
+        r = vmfs_hold(g.vol, ino);
+    if (r == 0 && (fi->flags & O_TRUNC) && (r = vmfs_truncate(g.vol, ino, 0)) < 0)
+        vmfs_unhold(g.vol, ino);
     if (r == 0)
         fi->fh = ino;
-    return r;
+    return logged(path, r);
+}
+
+static int do_release(struct fuse_file_info *fi)
+{
+    if (for_writing(fi))
+        vmfs_unhold(g.vol, (vmfs_ino_t)fi->fh);
+    return 0;
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+    (void)path;
+    return LOCKED(do_release(fi));
 }
 
 static int op_open(const char *path, struct fuse_file_info *fi) { return LOCKED(do_open(path, fi)); }
@@ -133,9 +158,11 @@ static int do_create(const char *path, mode_t mode, struct fuse_file_info *fi)
     int r = vmfs_mkfile(g.vol, path, mode & 07777, &ino);
     if (r == 0 && (ctx->uid || ctx->gid))
         r = vmfs_chown(g.vol, ino, ctx->uid, ctx->gid);
+    if (r == 0 && for_writing(fi))
+        r = vmfs_hold(g.vol, ino);
     if (r == 0)
         fi->fh = ino;
-    return r;
+    return logged(path, r);
 }
 
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -151,8 +178,7 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 
 static int op_write(const char *path, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
-    (void)path;
-    return (int)LOCKED(vmfs_pwrite(g.vol, (vmfs_ino_t)fi->fh, buf, size, (uint64_t)off));
+    return LOCKED(logged(path, (int)vmfs_pwrite(g.vol, (vmfs_ino_t)fi->fh, buf, size, (uint64_t)off)));
 }
 
 static int do_truncate(const char *path, off_t size, struct fuse_file_info *fi)
@@ -164,7 +190,7 @@ static int do_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
-    return LOCKED(do_truncate(path, size, fi));
+    return LOCKED(logged(path, do_truncate(path, size, fi)));
 }
 
 static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
@@ -173,8 +199,8 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
     return LOCKED(vmfs_sync(g.vol));
 }
 
-static int op_unlink(const char *path) { return LOCKED(vmfs_unlink(g.vol, path)); }
-static int op_rmdir(const char *path) { return LOCKED(vmfs_rmdir(g.vol, path)); }
+static int op_unlink(const char *path) { return LOCKED(logged(path, vmfs_unlink(g.vol, path))); }
+static int op_rmdir(const char *path) { return LOCKED(logged(path, vmfs_rmdir(g.vol, path))); }
 
 static int do_mkdir(const char *path, mode_t mode)
 {
@@ -213,7 +239,10 @@ static int do_rename(const char *from, const char *to, unsigned flags)
     return vmfs_rename(g.vol, from, to);
 }
 
-static int op_rename(const char *from, const char *to, unsigned flags) { return LOCKED(do_rename(from, to, flags)); }
+static int op_rename(const char *from, const char *to, unsigned flags)
+{
+    return LOCKED(logged(from, do_rename(from, to, flags)));
+}
 static int op_link(const char *from, const char *to) { return LOCKED(vmfs_link(g.vol, from, to)); }
 
 static int with_ino(const char *path, struct fuse_file_info *fi, vmfs_ino_t *ino)
@@ -463,6 +492,7 @@ static const struct fuse_operations ops = {
     .chown = op_chown,
     .truncate = op_truncate,
     .open = op_open,
+    .release = op_release,
     .read = op_read,
     .write = op_write,
     .statfs = op_statfs,

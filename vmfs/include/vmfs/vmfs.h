@@ -95,6 +95,9 @@ ssize_t vmfs_pwrite(struct vmfs_volume *vol, vmfs_ino_t ino, const void *buf, si
 int vmfs_truncate(struct vmfs_volume *vol, vmfs_ino_t ino, uint64_t size);
 /* Grow to `size` with blocks allocated the given way (thick disks). */
 int vmfs_allocate(struct vmfs_volume *vol, vmfs_ino_t ino, uint64_t size, enum vmfs_alloc how);
+/* Keep a file locked by this host while it is open for writing (counted). */
+int vmfs_hold(struct vmfs_volume *vol, vmfs_ino_t ino);
+void vmfs_unhold(struct vmfs_volume *vol, vmfs_ino_t ino);
 /* The file's lock and inode as `vmkfstools -D` prints them. */
 int vmfs_describe(struct vmfs_volume *vol, vmfs_ino_t ino, char *out, size_t size);
 /* Write zeros over the whole file, allocating its holes (vmkfstools -w). */
