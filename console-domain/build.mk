@@ -41,12 +41,14 @@ $(CONSOLE_CREDENTIAL_FILES) &: console-domain/credentials.sh $(wildcard $(HOME)/
 	@console-domain/credentials.sh $(CONSOLE_CREDENTIALS)
 
 # console_build <work-dir> <metapackage> <vmlinuz> <initrd>
-console_build = CONSOLE_CREDENTIALS=$(CONSOLE_CREDENTIALS) console-domain/mkconsole.sh packages.lock $(BUILD)/cache/debs $(1) $(2) $(3) $(4)
+console_build = CONSOLE_CREDENTIALS=$(CONSOLE_CREDENTIALS) SKERRY_PROGRAMS="$(VMFS_PROGRAMS)" console-domain/mkconsole.sh packages.lock $(BUILD)/cache/debs $(1) $(2) $(3) $(4)
 
-$(CONSOLE_KERNEL) $(CONSOLE_INITRD) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONSOLE_CREDENTIAL_FILES) $(HOST_PACKAGES_STAMP)
+$(CONSOLE_KERNEL) $(CONSOLE_INITRD) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONSOLE_CREDENTIAL_FILES) $(HOST_PACKAGES_STAMP) \
+		$(VMFS_PROGRAMS)
 	@$(call console_build,$(CONSOLE_DIR)/cloud,linux-image-cloud-amd64,$(CONSOLE_KERNEL),$(CONSOLE_INITRD))
 
-$(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONSOLE_CREDENTIAL_FILES) $(HOST_PACKAGES_STAMP)
+$(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONSOLE_CREDENTIAL_FILES) $(HOST_PACKAGES_STAMP) \
+		$(VMFS_PROGRAMS)
 	@$(call console_build,$(CONSOLE_DIR)/generic,linux-image-amd64,$(CONSOLE_KERNEL_GENERIC),$(CONSOLE_INITRD_GENERIC))
 
 .PHONY: console

@@ -115,8 +115,15 @@ make_tree() {
     chmod 700 "$root/root"
     mkdir -p "$root/var/lib" "$root/home"
 
-    # The programs from Debian packages, with their libraries.
-    python3 "$src/rootfs_install.py" --pool "$work/pool" --root "$root" "${manifest_files[@]}"
+    # The programs from Debian packages and Skerry's own (SKERRY_PROGRAMS,
+    # Debian 12 binaries built on the host: vmkfstools, vmfs-fuse, ...),
+    # with their libraries.
+    local prog own=()
+    for prog in ${SKERRY_PROGRAMS:-}; do
+        install -D -m 755 "$prog" "$work/pool/usr/sbin/${prog##*/}"
+        own+=("/usr/sbin/${prog##*/}")
+    done
+    python3 "$src/rootfs_install.py" --pool "$work/pool" --root "$root" "${manifest_files[@]}" "${own[@]}"
     declare -A packaged=()
     local f
     for f in "${manifest_files[@]}"; do packaged[${f##*/}]=1; done

@@ -7,6 +7,9 @@
 # Other modules (e.g. test domains) with $MODULES ("path args,path args").
 # The console's boot disk (its saved configuration, two boot banks) is
 # build/run/bootdisk.img, made empty on first use; $BOOTDISK names another.
+# A VMFS datastore disk, build/run/datastore1.img (an 8 GiB sparse image
+# formatted by vmkfstools -C on first use; $DATASTORE names another), is
+# the console's /vmfs/volumes/datastore1.
 # Host ports reach the console through QEMU's user network: ssh 2222 -> 22,
 # authd 9020 -> 902, web 8080 -> 80 and 8443 -> 443, on $FORWARD_ADDR
 # (default 127.0.0.1).
@@ -31,13 +34,19 @@ fi
 modules=${MODULES:-"build/console/vmlinuz console=ttyS0 ${CONSOLE_ARGS:-},build/console/initrd.img"}
 bootdisk=${BOOTDISK:-$run/bootdisk.img}
 [[ -e $bootdisk ]] || console-domain/mkbootdisk.py --busybox build/console/cloud/busybox/bin/busybox "$bootdisk"
+datastore=${DATASTORE:-$run/datastore1.img}
+if [[ ! -e $datastore ]]; then
+    truncate -s 8G "$datastore"
+    build/bin/vmkfstools -C vmfs3 -b 1m -S datastore1 "$datastore" >/dev/null
+fi
 a=${FORWARD_ADDR:-127.0.0.1}
 forwards=hostfwd=tcp:$a:2222-:22,hostfwd=tcp:$a:9020-:902,hostfwd=tcp:$a:8080-:80,hostfwd=tcp:$a:8443-:443
 # No -no-reboot: the console's `reboot` resets the machine and QEMU boots
 # the stack again; `poweroff` ends QEMU.
 args=(-M q35 -cpu qemu64,+svm,+npt -smp "${SMP:-2}" -m "${MEM:-2048}"
       -kernel build/vmkernel.elf -append "${VMKERNEL_ARGS:-}" -initrd "$modules"
-      -drive "file=$bootdisk,format=raw,if=virtio" -device virtio-rng-pci
+      -drive "file=$bootdisk,format=raw,if=virtio" -drive "file=$datastore,format=raw,if=virtio"
+      -device virtio-rng-pci
       -nic "user,model=virtio-net-pci,$forwards")
 
 creds=build/console/credentials

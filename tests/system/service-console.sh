@@ -38,6 +38,9 @@ done
 
 port=$(free_port)
 empty_bootdisk "$d/bootdisk.img"
+# A VMFS datastore the console mounts as /vmfs/volumes/datastore1.
+truncate -s 2G "$d/datastore1.img"
+build/bin/vmkfstools -C vmfs3 -S datastore1 "$d/datastore1.img" >/dev/null
 cp "$CREDENTIALS/admin_ed25519" "$d/admin_key"
 chmod 600 "$d/admin_key"
 dropbearconvert openssh dropbear "$d/admin_key" "$d/admin_key.db" >/dev/null 2>&1
@@ -73,6 +76,7 @@ cat >"$d/steps" <<EOF
 wait marker 200 $CONSOLE_MARKER
 wait login1 300 login: \$
 host key 60 \$SSH_KEY \$R 'echo "logged in as \$(id -un) on \$(hostname)"'
+host vmfs 120 \$SSH_KEY \$R 'ls -l /vmfs/volumes; vmkfstools -P /vmfs/volumes/datastore1 && mkdir -p /vmfs/volumes/datastore1/vm1 && vmkfstools -c 64m -d thin -a lsilogic /vmfs/volumes/datastore1/vm1/vm1.vmdk && echo "vmfs-from-console-$nonce" | dd of=/vmfs/volumes/datastore1/vm1/vm1-flat.vmdk bs=512 seek=2048 conv=notrunc 2>/dev/null && sync /vmfs/volumes/datastore1/vm1/vm1-flat.vmdk && echo vmfs-done'
 host messages 30 \$SSH_KEY \$R 'cat /var/log/messages'
 host vmksummary 30 \$SSH_KEY \$R 'logger -p local6.notice "vmksummary-$nonce"; sleep 1; echo "vmksummary: \$(grep -c vmksummary-$nonce /var/log/vmksummary) messages: \$(grep -c vmksummary-$nonce /var/log/messages)"'
 host badpw 60 TEST_PASSWORD=wrong-$nonce \$SSH_PW \$R true
@@ -109,7 +113,8 @@ CONSOLE_REBOOTS=1 console_run "$d" "$d/steps" 1200 -M q35 -cpu qemu64,+svm,+npt 
     -kernel build/vmkernel.elf \
     -initrd "build/console/vmlinuz console=ttyS0 panic=-1,build/console/initrd.img" \
     -serial "file:$d/vmkernel.log" \
-    -drive "file=$d/bootdisk.img,format=raw,if=virtio" -device virtio-rng-pci \
+    -drive "file=$d/bootdisk.img,format=raw,if=virtio" -drive "file=$d/datastore1.img,format=raw,if=virtio" \
+    -device virtio-rng-pci \
     -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$port-:22"
 
 # check_denied <label> <description>: the OpenSSH client of that step was
@@ -129,6 +134,10 @@ for s in S00vmkstart S10network S12syslog S40crond S55sshd S56xinetd S90vmware S
     check_output "$d" messages "rc: $s start: ok" "rc3.d: $s's outcome is in /var/log/messages"
 done
 check_output "$d" messages "rc: runlevel 3 complete" "rc3.d: the runlevel's completion is logged"
+check_output "$d" messages 'vmware: mounted VMFS volume "datastore1" \(' "S90vmware: mounts the VMFS datastore and logs it"
+check_output "$d" vmfs "datastore1 -> [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{12}" "VMFS: /vmfs/volumes/<label> links to /vmfs/volumes/<uuid>, as on ESX"
+check_output "$d" vmfs "^File system label \(if any\): datastore1$" "VMFS: vmkfstools -P in the console describes the datastore"
+check_output "$d" vmfs "^vmfs-done$" "VMFS: vmkfstools -c in the console makes a disk that takes data"
 check_output "$d" messages "xinetd: not started: .*not built" "rc3.d: a subsystem Skerry lacks says so in the log"
 check_output "$d" vmksummary "vmksummary: 1 messages: 0" "syslog: local6 goes to /var/log/vmksummary, not /var/log/messages"
 check_denied badpw "ssh: a wrong root password is rejected"
@@ -186,6 +195,20 @@ check_step "$d" login4 "after a reset with the newest bank's boot marked unfinis
 check_output "$d" trial-fallback 'the last boot from it did not complete; falling back to bank' "boot banks: a bank whose last boot never completed is passed over, with a log message"
 check_output "$d" trial-fallback '^mark2: 0$' "boot banks: the previous bank's configuration is in force after an unfinished boot"
 check_step "$d" off "poweroff from ssh powers the machine off"
+# The datastore after four boots (two of them hard resets with it mounted).
+check_vmfs() {   # check_vmfs <description> <command...>
+    local desc=$1 out
+    shift
+    if out=$("$@" 2>&1); then pass "$desc"; else fail "$desc: $(tail -c 300 <<<"$out")"; fi
+}
+check_vmfs "VMFS: the disk made in the console reads back on the host through debugvmfs" \
+    bash -c "debugvmfs '$d/datastore1.img' cat /vm1/vm1-flat.vmdk | dd bs=512 skip=2048 count=1 status=none | grep -q vmfs-from-console-$nonce"
+check_vmfs "VMFS: the console's descriptor names its flat extent as ESX writes it" \
+    bash -c "debugvmfs '$d/datastore1.img' cat /vm1/vm1.vmdk | grep -qx 'RW 131072 VMFS \"vm1-flat.vmdk\"'"
+check_vmfs "VMFS: K10vmware unmounted the datastore at poweroff (no heartbeat left)" \
+    bash -c "[[ -z \$(debugvmfs '$d/datastore1.img' show_heartbeats) ]]"
+check_vmfs "VMFS: fsck.vmfs finds the datastore clean after two hard resets" \
+    bash -c ". tests/system/vmfs_lib.sh; fsck_vmfs_clean '$d/datastore1.img' && bitmaps_clean '$d/datastore1.img'"
 grep -q "entered ACPI sleep type" "$d/vmkernel.log" &&
     pass "poweroff: the vmkernel carried out the console's ACPI power-off" ||
     fail "poweroff: no power-off in the vmkernel log"

@@ -71,8 +71,14 @@ static int find_one(void *ctx, const struct vmfs_dirent *ent, uint64_t index)
 int dir_find(struct vmfs_volume *vol, struct vmfs_inode *dir, const char *name, struct vmfs_dirent *out,
              uint64_t *index)
 {
+    int r = check_dir(vol, dir);
+    if (r < 0)
+        return r;
+    struct dircache *c = dircache_get(vol, dir);
+    if (c)
+        return dircache_find(c, name, out, index);
     struct find_ctx f = { name, out, index };
-    int r = dir_each(vol, dir, find_one, &f);
+    r = dir_each(vol, dir, find_one, &f);
     if (r < 0)
         return r;
     return r == 1 ? 0 : -ENOENT;
@@ -83,7 +89,10 @@ int dir_set(struct vmfs_volume *vol, struct vmfs_inode *dir, uint64_t index, con
     uint8_t raw[VMFS_DIRENT_SIZE];
     vmfs_dirent_encode(ent, raw);
     int r = file_pwrite(vol, dir, raw, sizeof raw, index * VMFS_DIRENT_SIZE);
-    return r < 0 ? r : 0;
+    if (r < 0)
+        return r;
+    dircache_set(vol, dir, index, ent);
+    return 0;
 }
 
 int dir_add(struct vmfs_volume *vol, struct vmfs_inode *dir, const struct vmfs_dirent *ent)
@@ -106,5 +115,8 @@ int dir_remove(struct vmfs_volume *vol, struct vmfs_inode *dir, uint64_t index)
             (r = file_pwrite(vol, dir, raw, sizeof raw, index * VMFS_DIRENT_SIZE)) < 0)
             return r;
     }
-    return file_truncate(vol, dir, last * VMFS_DIRENT_SIZE);
+    if ((r = file_truncate(vol, dir, last * VMFS_DIRENT_SIZE)) < 0)
+        return r;
+    dircache_remove(vol, dir, index);
+    return 0;
 }

@@ -184,6 +184,7 @@ void meta_savepoint(struct vmfs_volume *vol)
 
 void meta_rollback(struct vmfs_volume *vol)
 {
+    vol->cache_epoch++;         /* cached directories may show undone changes */
     struct vmfs_tx *tx = &vol->tx;
     for (size_t i = tx->nundo; i-- > 0;) {
         struct meta_sector *s = tx_find(tx, tx->undo[i].lsn);

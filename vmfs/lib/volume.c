@@ -28,6 +28,32 @@ int vol_fail(struct vmfs_volume *vol, int errnum, const char *fmt, ...)
 
 const char *vmfs_error(const struct vmfs_volume *vol) { return vol->error; }
 
+/* No machine id (the service console has none): ESX's way, the MAC
+ * address of the first network interface in the last six bytes. */
+static void host_uuid_from_mac(struct vmfs_uuid *u)
+{
+    static const char *nics[] = { "/sys/class/net/eth0/address", "/sys/class/net/vmnic0/address",
+                                  "/sys/class/net/ens3/address" };
+    for (size_t i = 0; i < sizeof nics / sizeof *nics; i++) {
+        FILE *f = fopen(nics[i], "r");
+        unsigned m[6];
+        if (!f)
+            continue;
+        int n = fscanf(f, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]);
+        fclose(f);
+        if (n != 6)
+            continue;
+        uint32_t h = 2166136261u;
+        for (int k = 0; k < 6; k++) {
+            u->b[10 + k] = (uint8_t)m[k];
+            h = (h ^ m[k]) * 16777619u;
+        }
+        memcpy(u->b, &h, 4);
+        u->b[4] = 0x53, u->b[5] = 0x4b;     /* "SK" */
+        return;
+    }
+}
+
 /* This host's UUID: VMFS_HOST_UUID if set, else one made from the
  * machine id (stable across runs, like ESX's from its MAC address). */
 int vmfs_default_host_uuid(struct vmfs_uuid *u)
@@ -49,6 +75,8 @@ int vmfs_default_host_uuid(struct vmfs_uuid *u)
             break;
         u->b[i] = (uint8_t)byte;
     }
+    if (vmfs_uuid_is_null(u))
+        host_uuid_from_mac(u);
     if (vmfs_uuid_is_null(u))
         u->b[15] = 1;
     return 0;
@@ -225,6 +253,7 @@ int vmfs_close(struct vmfs_volume *vol)
     free(vol->tx.locks);
     free(vol->tx.undo);
     free(vol->held);
+    dircache_free(vol);
     free(vol);
     return r;
 }

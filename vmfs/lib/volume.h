@@ -78,6 +78,9 @@ struct vmfs_journal {
     uint64_t seq;
 };
 
+#define VMFS_DIRCACHE_SLOTS 8u
+struct dircache;
+
 struct vmfs_volume {
     struct vmfs_device dev;
     struct vmfs_lvm_header lvm;
@@ -93,6 +96,9 @@ struct vmfs_volume {
     uint64_t hb_refreshed_us;
     uint64_t hb_timeout_us;
     uint32_t next_gen;              /* inode generation for the next new inode */
+    struct dircache *dircache[VMFS_DIRCACHE_SLOTS];
+    unsigned dircache_next;
+    uint64_t cache_epoch;           /* bumped when an operation is rolled back */
     struct { uint64_t laddr; unsigned count; } *held;   /* inodes locked while open */
     size_t nheld, held_cap;
     char error[256];
@@ -181,6 +187,14 @@ int file_allocate(struct vmfs_volume *vol, struct vmfs_inode *ino, uint64_t size
                   bool rezero);
 uint64_t file_max_size(const struct vmfs_volume *vol);
 int file_free_all(struct vmfs_volume *vol, struct vmfs_inode *ino);
+
+/* The directory cache (dircache.c). */
+struct dircache *dircache_get(struct vmfs_volume *vol, const struct vmfs_inode *dir);
+int dircache_find(struct dircache *c, const char *name, struct vmfs_dirent *out, uint64_t *index);
+void dircache_set(struct vmfs_volume *vol, const struct vmfs_inode *dir, uint64_t index,
+                  const struct vmfs_dirent *ent);
+void dircache_remove(struct vmfs_volume *vol, const struct vmfs_inode *dir, uint64_t index);
+void dircache_free(struct vmfs_volume *vol);
 
 /* Directories (dir.c). */
 int dir_each(struct vmfs_volume *vol, struct vmfs_inode *dir,
