@@ -143,3 +143,6 @@ compare "Service console, QEMU start to the first successful ssh command ($runs 
 cpio_bytes=$(zstd -dc build/console/initrd.img | wc -c)
 echo "Console root file system (build/console/initrd.img): $(awk -v c="$cpio_bytes" -v z="$(stat -c %s build/console/initrd.img)" \
     'BEGIN { printf "%.1f MB unpacked, %.1f MB compressed", c / 1e6, z / 1e6 }')"
+
+# VMFS through vmfs-fuse against ext4 (tests/bench/vmfs-bench.sh).
+tests/bench/vmfs-bench.sh
