@@ -51,7 +51,7 @@ vmfs_mount() {
     VMFS_MOUNT_PIDS[$mnt]=$!
     local i
     for ((i = 0; i < 100; i++)); do
-        if [[ $(stat -f -c %T "$mnt" 2>/dev/null) == fuse* ]]; then
+        if grep -q " $(realpath "$mnt") fuse" /proc/mounts; then
             return 0
         fi
         kill -0 "${VMFS_MOUNT_PIDS[$mnt]}" 2>/dev/null || break

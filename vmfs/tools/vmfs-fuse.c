@@ -151,13 +151,39 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 
 static int op_open(const char *path, struct fuse_file_info *fi) { return LOCKED(do_open(path, fi)); }
 
+/* Owner and group of a new file: the caller's, or (System V) the
+ * directory's group when the directory has its set-group-ID bit, which a
+ * new directory inherits. */
+static int set_owner(const char *path, vmfs_ino_t ino, bool is_dir, mode_t mode)
+{
+    struct fuse_context *ctx = fuse_get_context();
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (slash == parent)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    vmfs_ino_t pino;
+    struct vmfs_stat ps;
+    uid_t gid = ctx->gid;
+    int r = 0;
+    if (vmfs_lookup(g.vol, parent, &pino) == 0 && vmfs_stat(g.vol, pino, &ps) == 0 && (ps.mode & S_ISGID)) {
+        gid = ps.gid;
+        if (is_dir)
+            r = vmfs_chmod(g.vol, ino, (mode & 07777) | S_ISGID);
+    }
+    if (r == 0 && (ctx->uid || gid))
+        r = vmfs_chown(g.vol, ino, ctx->uid, gid);
+    return r;
+}
+
 static int do_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
     vmfs_ino_t ino;
-    struct fuse_context *ctx = fuse_get_context();
     int r = vmfs_mkfile(g.vol, path, mode & 07777, &ino);
-    if (r == 0 && (ctx->uid || ctx->gid))
-        r = vmfs_chown(g.vol, ino, ctx->uid, ctx->gid);
+    if (r == 0)
+        r = set_owner(path, ino, false, mode);
     if (r == 0 && for_writing(fi))
         r = vmfs_hold(g.vol, ino);
     if (r == 0)
@@ -204,11 +230,10 @@ static int op_rmdir(const char *path) { return LOCKED(logged(path, vmfs_rmdir(g.
 
 static int do_mkdir(const char *path, mode_t mode)
 {
-    struct fuse_context *ctx = fuse_get_context();
     vmfs_ino_t ino;
     int r = vmfs_mkdir(g.vol, path, mode & 07777);
-    if (r == 0 && (ctx->uid || ctx->gid) && (r = vmfs_lookup(g.vol, path, &ino)) == 0)
-        r = vmfs_chown(g.vol, ino, ctx->uid, ctx->gid);
+    if (r == 0 && (r = vmfs_lookup(g.vol, path, &ino)) == 0)
+        r = set_owner(path, ino, true, mode);
     return r;
 }
 
@@ -435,11 +460,7 @@ static int do_setxattr(const char *path, const char *name, const char *value, si
 static int op_setxattr(const char *path, const char *name, const char *value, size_t size, int flags)
 {
     (void)flags;
-    int r = LOCKED(do_setxattr(path, name, value, size));
-    /* The size and allocation changed behind the kernel's back. */
-    if (r == 0)
-        fuse_invalidate_path(fuse_get_context()->fuse, path);
-    return r;
+    return LOCKED(do_setxattr(path, name, value, size));
 }
 
 static void *ticker(void *arg)
@@ -467,6 +488,10 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     conn->max_readahead = 1u << 20;
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    /* FUSE's path-based API gives each name of a hard-linked file its own
+     * kernel inode, and allocation requests change sizes behind the
+     * kernel's back: cached attributes could be stale. */
+    cfg->attr_timeout = 0;
     if (!g.read_only)
         pthread_create(&g.ticker, NULL, ticker, NULL);
     return NULL;

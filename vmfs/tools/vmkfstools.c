@@ -189,10 +189,8 @@ static int volume_facts(const char *path, struct volume_facts *f, char *err, siz
         return -1;
     }
     struct vmfs_volume *vol;
-    if (vmfs_open(path, &(struct vmfs_open_options){ .read_write = false }, &vol, err, errlen) < 0) {
-        snprintf(err, errlen, "%s is not on a VMFS volume", path);
-        return -1;
-    }
+    if (vmfs_open(path, &(struct vmfs_open_options){ .read_write = false }, &vol, err, errlen) < 0)
+        return -1;              /* err names the device and what is wrong */
     struct vmfs_info in;
     int r = vmfs_info(vol, &in);
     if (r == 0) {
