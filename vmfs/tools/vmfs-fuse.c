@@ -492,6 +492,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
      * kernel inode, and allocation requests change sizes behind the
      * kernel's back: cached attributes could be stale. */
     cfg->attr_timeout = 0;
+    /* ... and with no cached attributes, auto_inval_data would cost a
+     * GETATTR before every read. */
+    conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
     if (!g.read_only)
         pthread_create(&g.ticker, NULL, ticker, NULL);
     return NULL;
