@@ -10,7 +10,7 @@ VMFS_HDRS   := $(wildcard vmfs/include/vmfs/*.h vmfs/lib/*.h)
 VMFS_LIB_SRCS := $(wildcard vmfs/lib/*.c)
 VMFS_LIB_OBJS := $(patsubst vmfs/lib/%.c,$(VMFS_OBJ)/%.o,$(VMFS_LIB_SRCS))
 
-VMFS_PROGRAMS := $(BIN)/vmkfstools $(BIN)/vmfs-fuse
+VMFS_PROGRAMS := $(BIN)/vmkfstools $(BIN)/vmfs-fuse $(BIN)/vmfs-fsck
 
 $(VMFS_OBJ)/%.o: vmfs/lib/%.c $(VMFS_HDRS) vmfs/build.mk | $(HOST_PACKAGES_STAMP)
 	@mkdir -p $(@D)

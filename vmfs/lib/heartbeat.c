@@ -67,6 +67,11 @@ static bool hb_is_live(const struct vmfs_volume *vol, const struct vmfs_heartbea
     return hb->stamp_us + vol->hb_timeout_us > vmfs_now_us();
 }
 
+bool heartbeat_is_live(const struct vmfs_volume *vol, const struct vmfs_heartbeat *hb)
+{
+    return hb_is_live(vol, hb);
+}
+
 static bool valid_slot(uint64_t pos)
 {
     return pos >= VMFS_HB_ADDR && pos < VMFS_HB_ADDR + (uint64_t)VMFS_HB_SLOTS * VMFS_HB_SIZE &&
@@ -242,6 +247,8 @@ int heartbeat_claim(struct vmfs_volume *vol)
     /* Our journal: blocks allocated (in memory), its header written, the
      * slot naming it, and only then the allocation on disk.  A crash at
      * any point leaves no block both free and used, or lost. */
+    if (vol->no_journal)
+        return meta_commit(vol);    /* the dead hosts' journal blocks stay for the checker to judge */
     if ((r = journal_create(vol)) < 0)
         return r;
     chosen.journal = vol->journal.blocks[0];

@@ -193,6 +193,7 @@ int vmfs_open(const char *device, const struct vmfs_open_options *opt, struct vm
         free(vol);
         return r;
     }
+    vol->no_journal = opt && opt->no_journal;
     if (opt && opt->host_uuid) {
         if (vmfs_uuid_parse(opt->host_uuid, &vol->host) < 0)
             r = vol_fail(vol, EINVAL, "bad host UUID \"%s\"", opt->host_uuid);

@@ -90,6 +90,7 @@ struct vmfs_volume {
     struct vmfs_bitmap fbb, sbc, pbc, fdc;
     struct vmfs_tx tx;
     struct vmfs_journal journal;
+    bool no_journal;
     struct vmfs_uuid host;          /* our host UUID (owner of our locks) */
     uint64_t hb_addr;               /* our heartbeat slot, 0 when read-only */
     uint64_t hb_gen;
@@ -139,6 +140,7 @@ int journal_replay(struct vmfs_volume *vol, uint32_t first, const struct vmfs_uu
 /* Heartbeat and on-disk locks (heartbeat.c). */
 int heartbeat_claim(struct vmfs_volume *vol);
 int heartbeat_view(struct vmfs_volume *vol);
+bool heartbeat_is_live(const struct vmfs_volume *vol, const struct vmfs_heartbeat *hb);
 int heartbeat_release(struct vmfs_volume *vol);
 int heartbeat_refresh(struct vmfs_volume *vol);
 int lock_object(struct vmfs_volume *vol, uint64_t laddr);

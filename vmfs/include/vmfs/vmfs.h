@@ -31,6 +31,9 @@ enum vmfs_alloc {
 struct vmfs_open_options {
     bool read_write;
     const char *host_uuid;      /* "%08x-%08x-%04x-%012x"; NULL: this host's */
+    /* Write metadata in place without a journal of our own: for vmfs-fsck,
+     * which must not allocate from bitmaps it has not checked yet. */
+    bool no_journal;
 };
 
 struct vmfs_create_options {
@@ -105,5 +108,14 @@ int vmfs_zero(struct vmfs_volume *vol, vmfs_ino_t ino);
 int vmfs_chmod(struct vmfs_volume *vol, vmfs_ino_t ino, uint32_t mode);
 int vmfs_chown(struct vmfs_volume *vol, vmfs_ino_t ino, uint32_t uid, uint32_t gid);
 int vmfs_utimes(struct vmfs_volume *vol, vmfs_ino_t ino, uint32_t atime, uint32_t mtime);
+
+/* Check the volume (vmfs-fsck); with repair (the volume open read-write)
+ * fix what can be fixed safely.  Each problem goes to report(). */
+struct vmfs_check_result {
+    unsigned errors, fixed;
+    unsigned notes;             /* not damage: locks left by hosts that died */
+};
+int vmfs_check(struct vmfs_volume *vol, bool repair, void (*report)(void *ctx, const char *msg), void *ctx,
+               struct vmfs_check_result *res);
 
 #endif
