@@ -6,7 +6,7 @@ include $(wildcard tests/unit/*.mk)
 
 UNIT_TEST_DIR := $(BUILD)/tests/unit
 UNIT_TEST_BINS := $(addprefix $(UNIT_TEST_DIR)/,$(UNIT_TESTS))
-UNIT_CFLAGS := $(HOST_CFLAGS) -Ihypervisor/include -Ihypervisor/arch/x86_64/include -Itests/unit
+UNIT_CFLAGS := $(HOST_CFLAGS) -Ihypervisor/include -Ihypervisor/arch/x86_64/include -Itests/unit -Ivmfs/include
 
 define unit_test_rule
 $(UNIT_TEST_DIR)/$(1): $$($(1)_SRCS) $$(wildcard hypervisor/include/skerry/*.h hypervisor/arch/x86_64/include/arch/*.h) tests/unit/check.h

@@ -115,6 +115,18 @@ for i, b in enumerate(insns):
 put("cmdline", 0, b"console=com1 mem=512M heap=0x100000 debug\0mem")
 put("cmdline", 1, b"console=com1 mem=512M heap=0x100000 debug\0debug")
 put("cmdline", 2, b"a=1 b=0x10k c=3G\0b")
+
+put("vmdk", 0, b'# Disk DescriptorFile\nversion=1\nCID=dab8f8df\nparentCID=ffffffff\ncreateType="vmfs"\n\n'
+               b'# Extent description\nRW 409600 VMFS "thin-flat.vmdk"\n\n# The Disk Data Base \n#DDB\n\n'
+               b'ddb.virtualHWVersion = "4"\nddb.geometry.cylinders = "200"\nddb.adapterType = "buslogic"\n'
+               b'ddb.thinProvisioned = "1"\n')
+put("vmdk", 1, b'version=1\r\nCID=1\r\nparentCID=ffffffff\r\ncreateType="monolithicFlat"\r\nRW 2048 FLAT "f.vmdk" 0\r\n')
+
+# VMFS metadata patches: [region][offset u16][length][bytes]; an empty
+# input opens the pristine volume.
+put("vmfs_meta", 0, b"")
+for r in range(12):
+    put("vmfs_meta", 1 + r, bytes([r, 0x10, 0, 2, 0xff, 0x00]))
 PY
 }
 
@@ -146,12 +158,15 @@ for t in "${targets[@]}"; do
         continue
     fi
     mkdir -p "$dir/corpus/$name" "$dir/artifacts/$name"
-    "$t" -runs="$runs" -seed="$seed" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    # A target whose inputs are slow (a whole volume per input) runs fewer.
+    target_runs=$runs
+    [[ $name == vmfs_meta ]] && target_runs=${FUZZ_RUNS_VMFS:-$((runs / 20))}
+    "$t" -runs="$target_runs" -seed="$seed" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$dir/artifacts/$name/" \
         "$dir/corpus/$name" >"$log" 2>&1
     rc=$?
     done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-    if ((rc == 0)) && [[ -n $done_runs ]] && ((done_runs >= runs)); then
+    if ((rc == 0)) && [[ -n $done_runs ]] && ((done_runs >= target_runs)); then
         echo "PASS fuzz $name: $done_runs runs, no crash"
     else
         what=$(grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY|.*invariant failed|.*runtime error)' "$log")

@@ -118,6 +118,7 @@ void vmfs_fs_desc_decode(struct vmfs_fs_desc *d, const uint8_t *b)
     d->ctime = get_le32(b, 0xa9);
     d->snap_id = get_le32(b, 0xad);
     get_uuid(&d->lvm_uuid, b, 0xb1);
+    d->after_lvm_uuid = get_le32(b, 0xc1);
     d->fdc_header_size = get_le32(b, 0xd1);
     d->fdc_bitmap_count = get_le32(b, 0xd5);
     d->subblock_size = get_le32(b, 0xd9);
@@ -137,6 +138,7 @@ void vmfs_fs_desc_encode(const struct vmfs_fs_desc *d, uint8_t *b)
     put_le32(b, 0xa9, d->ctime);
     put_le32(b, 0xad, d->snap_id);
     put_uuid(b, 0xb1, &d->lvm_uuid);
+    put_le32(b, 0xc1, d->after_lvm_uuid);
     put_le32(b, 0xd1, d->fdc_header_size);
     put_le32(b, 0xd5, d->fdc_bitmap_count);
     put_le32(b, 0xd9, d->subblock_size);

@@ -99,6 +99,7 @@ struct vmfs_fs_desc {
     uint32_t ctime;
     uint32_t snap_id;
     struct vmfs_uuid lvm_uuid;
+    uint32_t after_lvm_uuid;    /* +0xC1: meaning unknown; ESX 3.5 writes 1 */
     uint32_t fdc_header_size, fdc_bitmap_count, subblock_size;
 };
 

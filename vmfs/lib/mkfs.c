@@ -324,7 +324,7 @@ int vmfs_create(const char *device, const struct vmfs_create_options *opt, char 
     struct vmfs_fs_desc d = {
         .magic = VMFS_FSDESC_MAGIC, .vol_version = 4, .version = 31, .uuid = fs_uuid, .mode = 2,
         .disk_block_size = 512, .block_size = bs, .ctime = now, .snap_id = 1, .lvm_uuid = lvm_uuid,
-        .fdc_header_size = 64 * 1024, .fdc_bitmap_count = 32, .subblock_size = VMFS_SUBBLOCK_SIZE,
+        .after_lvm_uuid = 1, .fdc_header_size = 64 * 1024, .fdc_bitmap_count = 32, .subblock_size = VMFS_SUBBLOCK_SIZE,
     };
     snprintf(d.label, sizeof d.label, "%s", label);
     uint8_t fsraw[512];

@@ -178,6 +178,16 @@ static int load_bitmaps(struct vmfs_volume *vol)
     return 0;
 }
 
+static void free_volume(struct vmfs_volume *vol)
+{
+    free(vol->tx.buckets);
+    free(vol->tx.locks);
+    free(vol->tx.undo);
+    free(vol->held);
+    dircache_free(vol);
+    free(vol);
+}
+
 int vmfs_open(const char *device, const struct vmfs_open_options *opt, struct vmfs_volume **out, char *err,
               size_t errlen)
 {
@@ -205,8 +215,9 @@ int vmfs_open(const char *device, const struct vmfs_open_options *opt, struct vm
         r = rw ? heartbeat_claim(vol) : heartbeat_view(vol);
     if (r < 0) {
         snprintf(err, errlen, "%s", vol->error);
+        meta_discard(vol);
         device_close(&vol->dev);
-        free(vol);
+        free_volume(vol);
         return r;
     }
     *out = vol;
@@ -250,12 +261,7 @@ int vmfs_close(struct vmfs_volume *vol)
     if (r == 0)
         r = h;
     device_close(&vol->dev);
-    free(vol->tx.buckets);
-    free(vol->tx.locks);
-    free(vol->tx.undo);
-    free(vol->held);
-    dircache_free(vol);
-    free(vol);
+    free_volume(vol);
     return r;
 }
 
