@@ -241,6 +241,10 @@ static void test_uuid(void)
     CHECK(vmfs_uuid_parse("49edf842-dcb35d37-b383-0021280083c", &u) < 0, "UUID: too short is refused");
     CHECK(vmfs_uuid_parse("49edf842-dcb35d37-b383-0021280083cg", &u) < 0, "UUID: non-hex is refused");
     CHECK(vmfs_uuid_parse("49edf842-dcb35d37-b383-0021280083cf0", &u) < 0, "UUID: extra characters are refused");
+    CHECK(vmfs_uuid_parse("+9edf842-dcb35d37-b383-0021280083cf", &u) < 0, "UUID: a sign is refused");
+    CHECK(vmfs_uuid_parse("49edf842-dcb35d37-0x83-0021280083cf", &u) < 0, "UUID: a 0x prefix is refused");
+    CHECK(vmfs_uuid_parse("49edf842-dcb35d37-b383- 021280083cf", &u) < 0, "UUID: a space is refused");
+    CHECK(vmfs_uuid_parse("49edf842-dcb35d37-b383-00-1280083cf", &u) < 0, "UUID: a dash out of place is refused");
 }
 
 int main(void)

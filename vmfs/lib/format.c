@@ -6,6 +6,7 @@
  */
 #include "format.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -387,11 +388,16 @@ void vmfs_uuid_format(const struct vmfs_uuid *u, char out[36])
 
 int vmfs_uuid_parse(const char *s, struct vmfs_uuid *u)
 {
+    /* Exactly "%08x-%08x-%04x-%012x": hex digits and dashes where they
+     * belong (sscanf alone would take signs, spaces and 0x prefixes). */
+    static const char shape[] = "xxxxxxxx-xxxxxxxx-xxxx-xxxxxxxxxxxx";
+    if (strlen(s) != sizeof shape - 1)
+        return -1;
+    for (size_t i = 0; shape[i]; i++)
+        if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return -1;
     unsigned a, b, c, m[6];
-    char tail;
-    if (strlen(s) != 35 ||
-        sscanf(s, "%8x-%8x-%4x-%2x%2x%2x%2x%2x%2x%c", &a, &b, &c, &m[0], &m[1], &m[2], &m[3], &m[4],
-               &m[5], &tail) != 9)
+    if (sscanf(s, "%8x-%8x-%4x-%2x%2x%2x%2x%2x%2x", &a, &b, &c, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 9)
         return -1;
     put_le32(u->b, 0, a);
     put_le32(u->b, 4, b);

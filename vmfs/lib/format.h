@@ -68,7 +68,7 @@ struct vmfs_lvm_header {
     uint32_t magic, major, minor;
     uint16_t lun;
     char vendor_model[29];      /* SCSI vendor (8), product (16), revision (4) */
-    char scsi_id[44];
+    char scsi_id[45];
     uint32_t disk_block_size;
     uint64_t device_bytes;
     uint32_t num_volumes, num_pes, last_pe, generation;
@@ -78,7 +78,7 @@ struct vmfs_lvm_header {
     /* volume descriptor */
     uint64_t logical_size, blocks;
     uint32_t state;
-    char lvm_name[64];
+    char lvm_name[65];
     struct vmfs_uuid lvm_uuid;
     uint32_t snap_id;
     uint64_t vol_ctime_us;
