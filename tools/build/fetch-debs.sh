@@ -6,6 +6,8 @@
 #       make sure <cache-dir>/<name>_<version>_<arch>.deb exists for each
 #       package (downloaded with `apt-get download name=version`), print the
 #       path of each .deb, one a line.  Quiet when everything is cached.
+#       A pinned version the archive no longer has (Debian drops superseded
+#       ones) is replaced by the archive's current one, with a warning.
 #   fetch-debs.sh --lock <lockfile> <package>...
 #       pin each package at its current apt candidate version (appended to
 #       the lock file, or updated in place if already there).
@@ -82,6 +84,19 @@ dl=(apt-get download -q)
 # cannot write the cache dir); say so up front to skip its warning.
 ((EUID == 0)) && dl+=(-o APT::Sandbox::User=root)
 
+warn() { echo "fetch-debs.sh: warning: $*" >&2; }
+refresh() { ((updated)) || { "${sudo[@]}" apt-get update -q >&2; updated=1; }; }
+# The archive's current version of $1 (after one refresh if need be).
+available_version() {
+    local c
+    c=$(candidate "$1")
+    if [[ -z $c || $c == "(none)" ]]; then
+        refresh
+        c=$(candidate "$1")
+    fi
+    [[ -n $c && $c != "(none)" ]] && echo "$c"
+}
+
 declare -A fetched=()
 todo=("$@")
 while ((${#todo[@]})); do
@@ -89,8 +104,14 @@ while ((${#todo[@]})); do
     [[ -n ${fetched[$p]:-} ]] && continue
     fetched[$p]=1
     v=$(lookup "$p" "$lock")
-    [[ -n $v ]] || die "package '$p' is not pinned in $lock; add a '$p=<version>' line" \
-        "(run: $0 $( ((with_libs)) && echo '--with-libs ')--lock $lock $p)"
+    if [[ -z $v ]]; then
+        # Reached only through a fallback below (a newer kernel metapackage
+        # names a new ABI package) or a lock that lacks a package.
+        v=$(available_version "$p") ||
+            die "package '$p' is not pinned in $lock and apt has no candidate for it"
+        warn "'$p' is not pinned in $lock: using the archive's $v" \
+            "(pin it: $0 $( ((with_libs)) && echo '--with-libs ')--lock $lock $p)"
+    fi
     # apt-get download names files with the epoch colon escaped as %3a;
     # arch-independent packages end in _all, so accept either.
     base="${p}_${v//:/%3a}"
@@ -102,9 +123,19 @@ while ((${#todo[@]})); do
         echo "fetching $p=$v" >&2
         if ! (cd "$cache" && "${dl[@]}" "$p=$v" >&2); then
             # Stale or missing package lists: refresh once, then retry.
-            ((updated)) || { "${sudo[@]}" apt-get update -q >&2; updated=1; }
-            (cd "$cache" && "${dl[@]}" "$p=$v" >&2) ||
-                die "cannot download $p=$v (is the version still in the archive?)"
+            refresh
+            if ! (cd "$cache" && "${dl[@]}" "$p=$v" >&2); then
+                # Debian drops superseded versions from its archive (a
+                # security update, a point release): take the version it
+                # has now rather than fail every build until the lock is
+                # bumped, and say so.
+                nv=$(available_version "$p") && [[ $nv != "$v" ]] ||
+                    die "cannot download $p=$v and the archive has no other version of it"
+                warn "$p=$v is no longer in the archive: using $nv" \
+                    "(re-pin: $0 --lock $lock $p)"
+                v=$nv base="${p}_${v//:/%3a}"
+                (cd "$cache" && "${dl[@]}" "$p=$v" >&2) || die "cannot download $p=$v"
+            fi
         fi
         for a in "$arch" all; do
             [[ -f $cache/${base}_$a.deb ]] && { deb=$cache/${base}_$a.deb; break; }
