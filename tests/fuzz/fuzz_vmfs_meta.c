@@ -160,11 +160,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct vmfs_open_options ro = { .read_write = false, .host_uuid = "aaaaaaaa-bbbbbbbb-cccc-dddddddddddd" };
     if (vmfs_open(image, &ro, &vol, err, sizeof err) == 0) {
         struct vmfs_info info;
-        struct vmfs_check_result res;
+        struct vmfs_check_stats res;
         vmfs_info(vol, &info);
         struct walk w = { .vol = vol, .budget = 200 };
         walk_dir(&w, 4, 0);
-        vmfs_check(vol, false, report, NULL, &res);
+        vmfs_check_volume(vol, 0, report, NULL, &res);
         vmfs_close(vol);
     }
     struct vmfs_open_options rw = { .read_write = true, .host_uuid = "aaaaaaaa-bbbbbbbb-cccc-dddddddddddd" };

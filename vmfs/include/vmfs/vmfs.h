@@ -109,13 +109,21 @@ int vmfs_chmod(struct vmfs_volume *vol, vmfs_ino_t ino, uint32_t mode);
 int vmfs_chown(struct vmfs_volume *vol, vmfs_ino_t ino, uint32_t uid, uint32_t gid);
 int vmfs_utimes(struct vmfs_volume *vol, vmfs_ino_t ino, uint32_t atime, uint32_t mtime);
 
-/* Check the volume (vmfs-fsck); with repair (the volume open read-write)
- * fix what can be fixed safely.  Each problem goes to report(). */
-struct vmfs_check_result {
-    unsigned errors, fixed;
-    unsigned notes;             /* not damage: locks left by hosts that died */
+/* vmfs-fsck's checker (vmfs/lib/check.c): everything vmfs-tools'
+ * fsck.vmfs and check_vol_bitmaps check, and our own invariants.  Each
+ * problem is one line to report() (" (fixed)" appended when repaired;
+ * notes start with "note: ").  VMFS_CHECK_REPAIR needs the volume open
+ * read-write with no_journal and no other host on it; it repairs only what
+ * is safe, writes through the metadata path and commits with vmfs_sync().
+ * Returns 0, or a negative errno when the check itself could not run. */
+#define VMFS_CHECK_REPAIR 0x1u
+struct vmfs_check_stats {
+    unsigned errors;            /* problems found */
+    unsigned fixed;             /* of those, repaired by this run */
+    unsigned notes;             /* not damage: dead hosts' locks, hosts on the volume */
+    unsigned notes_fixed;       /* stale locks cleared */
 };
-int vmfs_check(struct vmfs_volume *vol, bool repair, void (*report)(void *ctx, const char *msg), void *ctx,
-               struct vmfs_check_result *res);
+int vmfs_check_volume(struct vmfs_volume *vol, unsigned flags, void (*report)(void *ctx, const char *msg),
+                      void *ctx, struct vmfs_check_stats *st);
 
 #endif
