@@ -43,3 +43,13 @@ $(VMKERNEL_ELF): $(VMKERNEL_ELF64)
 	@objcopy -O elf32-i386 $< $@
 
 -include $(VMK_OBJS:.o=.d)
+
+# The invocations header is generated from its one description (and kept
+# in git, so that the console's module and libvmk build without Python);
+# tests/system/abi-generated.sh checks that it is current.
+ABI_DESC := hypervisor/abi/invocations.txt
+ABI_HDR  := hypervisor/include/public/skerry/invocations.h
+.PHONY: abi
+abi:
+	@python3 hypervisor/abi/gen_invocations.py $(ABI_DESC) $(ABI_HDR)
+	@echo "  GEN     $(ABI_HDR)"

@@ -10,3 +10,7 @@ log_ring_SRCS := tests/unit/test_log_ring.c hypervisor/core/log_ring.c
 acpi_parse_SRCS := tests/unit/test_acpi_parse.c hypervisor/arch/x86_64/acpi_parse.c
 npt_SRCS := tests/unit/test_npt.c hypervisor/arch/x86_64/npt.c
 guest_walk_SRCS := tests/unit/test_guest_walk.c hypervisor/arch/x86_64/guest_walk.c
+
+UNIT_TESTS += cap
+cap_SRCS := tests/unit/test_cap.c hypervisor/core/cap_space.c hypervisor/core/cap_untyped.c \
+            hypervisor/core/cap_invoke.c

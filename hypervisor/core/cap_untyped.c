@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Untyped memory retyped into objects.  Objects are carved upwards from
+ * the untyped's base, each aligned to its own size; an untyped with no
+ * descendants left starts again from its base (seL4's rule), which is how
+ * memory comes back: revoke the untyped, retype it afresh.
+ */
+#include <string.h>
+#include "cap_internal.h"
+
+_Static_assert(sizeof(struct cte) <= (1u << CAP_CTE_BITS), "a slot fits its share of a cnode");
+_Static_assert(sizeof(struct cnode) <= sizeof(struct cte), "a cnode's header fits its unused slot 0");
+_Static_assert(sizeof(struct notification) <= (1u << CAP_NTFN_BITS), "a notification fits its object");
+
+unsigned cap_object_bits(unsigned type, unsigned size_bits)
+{
+    switch (type) {
+    case SK_OBJ_UNTYPED:
+        return size_bits >= CAP_MIN_UNTYPED && size_bits <= CAP_MAX_UNTYPED ? size_bits : 0;
+    case SK_OBJ_CNODE:
+        return size_bits >= CAP_MIN_RADIX && size_bits <= CAP_MAX_RADIX ? size_bits + CAP_CTE_BITS : 0;
+    case SK_OBJ_FRAME:
+        return size_bits == 12 || size_bits == 21 ? size_bits : 0;
+    case SK_OBJ_NOTIFICATION:
+        return size_bits == 0 ? CAP_NTFN_BITS : 0;
+    default:
+        return 0;                     /* not made from untyped memory (yet) */
+    }
+}
+
+/* Make one object at phys; returns the object header its caps name, if any. */
+static struct kobject *make_object(unsigned type, unsigned size_bits, uint64_t phys, unsigned bits)
+{
+    void *mem = cap_memory(phys, 1ull << bits);
+    if (type != SK_OBJ_UNTYPED)       /* an untyped's memory is cleared by what it becomes */
+        memset(mem, 0, 1ull << bits);
+    if (type == SK_OBJ_CNODE) {
+        /* The header lives in slot 0, which no cptr can name. */
+        struct cnode *cn = mem;
+        cn->obj.type = SK_OBJ_CNODE;
+        cn->radix = size_bits;
+        cn->slots = mem;
+        return &cn->obj;
+    }
+    if (type == SK_OBJ_NOTIFICATION) {
+        struct notification *n = mem;
+        n->obj.type = SK_OBJ_NOTIFICATION;
+        n->vector = -1;
+        return &n->obj;
+    }
+    return NULL;
+}
+
+long cap_retype(struct cte *ut, unsigned type, unsigned size_bits, struct cnode *dest_cn, uint64_t dest,
+                uint64_t count)
+{
+    if (ut->cap.type != SK_OBJ_UNTYPED)
+        return SK_E_INVALID_CAPABILITY;
+    unsigned bits = cap_object_bits(type, size_bits);
+    if (!bits)
+        return SK_E_INVALID_ARGUMENT;
+    if (count == 0 || count > CAP_MAX_RETYPE)
+        return SK_E_RANGE;
+    if (bits > ut->cap.size)
+        return SK_E_RANGE;
+    for (uint64_t i = 0; i < count; i++) {
+        struct cte *s = cnode_slot(dest_cn, dest + i);
+        if (!s || dest + i < dest)
+            return SK_E_FAILED_LOOKUP;
+        if (s->cap.type != SK_OBJ_NULL)
+            return SK_E_DELETE_FIRST;
+    }
+    uint64_t size = 1ull << ut->cap.size, align = 1ull << bits;
+    uint64_t start = ut->first_child ? ut->cap.free_offset : 0;
+    start = (start + align - 1) & ~(align - 1);
+    if (start > size || count > (size - start) >> bits)
+        return SK_E_NOT_ENOUGH_MEMORY;
+
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t phys = ut->cap.base + start + (i << bits);
+        struct cap c = {
+            .type = (uint8_t)type, .rights = SK_RIGHTS_ALL, .base = phys,
+            .size = type == SK_OBJ_CNODE ? size_bits : bits,
+            .obj = make_object(type, size_bits, phys, bits),
+        };
+        struct cte *s = cnode_slot(dest_cn, dest + i);
+        s->cap = c;
+        if (c.obj)
+            c.obj->refs = 1;
+        cap_link_child(ut, s);
+    }
+    ut->cap.free_offset = start + (count << bits);
+    return SK_OK;
+}

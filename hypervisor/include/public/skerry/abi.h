@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Skerry's capability ABI: what a domain's kernel (the console's vmnix
+ * module, libvmk through it) needs to call the vmkernel.  Stable and
+ * versioned (SKERRY_ABI_VERSION in platform.h, reported in CPUID leaf
+ * 0x40000001); no vmkernel internals.  The invocations themselves (labels,
+ * arguments, results) are in invocations.h, generated from
+ * hypervisor/abi/invocations.txt.
+ *
+ * The model is seL4's.  Authority is held as capabilities in a domain's
+ * capability space (its cspace: one CNode of 2^radix slots, slot 0 always
+ * empty).  A capability names a typed object and carries rights and, for
+ * notifications, a badge.  Capabilities are copied, minted with fewer
+ * rights, moved, deleted and revoked; revoking one deletes every capability
+ * derived from it.  Untyped memory is retyped into objects.
+ *
+ * Hypercall convention: VMMCALL (0F 01 D9, always 3 bytes) from CPL 0.
+ *   in:  RAX = SK_SYS_INVOKE, RDI = the capability pointer (a slot index in
+ *        the caller's cspace), RSI = the message info (label, number of
+ *        capability arguments, number of data words), message registers
+ *        MR0..MR7 = RDX, R8, R9, R10, R11, R12, R13, R14: first the
+ *        capability arguments (cptrs), then the data words.
+ *   out: RAX = an error code (SK_OK or SK_E_*), RSI = the message info of
+ *        the reply (its length = the number of result words), MR0.. = the
+ *        results.  On an error MR0 holds the index of the offending message
+ *        register, or SK_NO_DETAIL.  RBX, RCX, RBP, RDI and R15 are kept.
+ *   Every invocation checks the capability, its rights and every argument
+ *   before it changes anything: an error means nothing changed.
+ * CNode invocations name slots of the invoked CNode (dest, slot) and, for
+ * copy, mint and move, a source slot in the caller's own cspace (src), so
+ * that invoking another domain's CNode hands it a capability.
+ * From CPL 3 VMMCALL raises #UD (the VMware backdoor, RAX = its magic, is
+ * the one exception).
+ */
+#ifndef SKERRY_PUBLIC_ABI_H
+#define SKERRY_PUBLIC_ABI_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+#endif
+
+typedef uint64_t sk_cptr_t;
+typedef uint64_t sk_word_t;
+
+/* RAX of a hypercall ('SK' and the call). */
+#define SK_SYS_INVOKE       0x534B0001u
+
+#define SK_MSG_MAX_REGS     8u
+
+/* Object types (stable numbers). */
+enum sk_object_type {
+    SK_OBJ_NULL         = 0,   /* an empty slot */
+    SK_OBJ_UNTYPED      = 1,   /* 2^size_bits bytes of memory, retyped into objects */
+    SK_OBJ_CNODE        = 2,   /* 2^size_bits capability slots */
+    SK_OBJ_DOMAIN       = 3,   /* a domain: its nested page tables, ports, MSRs, IRQs */
+    SK_OBJ_VCPU         = 4,   /* a virtual CPU of a domain (a world) */
+    SK_OBJ_FRAME        = 5,   /* 4 KiB (size_bits 12) or 2 MiB (21) of memory */
+    SK_OBJ_NOTIFICATION = 6,   /* a word of signal bits: signal, poll, wait */
+    SK_OBJ_IRQ_HANDLER  = 7,   /* one interrupt line (a GSI) */
+    SK_OBJ_IOPORTS      = 8,   /* a range of I/O ports */
+    SK_OBJ_IOREQ        = 9,   /* an I/O-request channel to a device model */
+    SK_OBJ_SYSTEM       = 10,  /* the vmkernel itself: its facts, log and statistics */
+    SK_OBJ_NR_TYPES
+};
+/* "any" in invocations.txt: the invocation is valid on every type. */
+#define SK_OBJ_ANY          0xFFu
+
+/* Capability rights; minting can only take some away. */
+#define SK_RIGHT_READ       0x1u
+#define SK_RIGHT_WRITE      0x2u
+#define SK_RIGHT_GRANT      0x4u   /* may be split or passed on */
+#define SK_RIGHT_CONTROL    0x8u   /* may change the object's configuration */
+#define SK_RIGHTS_ALL       0xFu
+
+/* Error codes (seL4's numbering for the first eleven). */
+enum sk_error {
+    SK_OK                     = 0,
+    SK_E_INVALID_ARGUMENT     = 1,
+    SK_E_INVALID_CAPABILITY   = 2,   /* a cptr names an empty slot or the wrong type */
+    SK_E_ILLEGAL_OPERATION    = 3,   /* the label is not an invocation of this type */
+    SK_E_RANGE                = 4,
+    SK_E_ALIGNMENT            = 5,
+    SK_E_FAILED_LOOKUP        = 6,   /* a cptr or slot index outside the cspace */
+    SK_E_TRUNCATED_MESSAGE    = 7,   /* fewer capabilities or words than the label needs */
+    SK_E_DELETE_FIRST         = 8,   /* the destination slot is occupied */
+    SK_E_REVOKE_FIRST         = 9,   /* the untyped still has objects carved from it */
+    SK_E_NOT_ENOUGH_MEMORY    = 10,
+    SK_E_INSUFFICIENT_RIGHTS  = 11,
+    SK_E_BUSY                 = 12,  /* the object is in use (a running vCPU, a bound IRQ) */
+    SK_E_NOT_PRIVILEGED       = 13,  /* not from CPL 0 */
+    SK_E_NO_SYSCALL           = 14,  /* RAX names no system call */
+    SK_E_NR_ERRORS
+};
+#define SK_NO_DETAIL        0xFFFFFFFFFFFFFFFFull
+
+/*
+ * The message info word: label in bits 63..12, capability arguments in
+ * 11..9, data words in 6..0 (seL4's layout, its capsUnwrapped field
+ * unused).
+ */
+typedef uint64_t sk_msginfo_t;
+static inline sk_msginfo_t sk_msginfo_new(uint64_t label, unsigned caps, unsigned length)
+{
+    return label << 12 | (uint64_t)(caps & 7u) << 9 | (length & 0x7Fu);
+}
+static inline uint64_t sk_msginfo_label(sk_msginfo_t m)  { return m >> 12; }
+static inline unsigned sk_msginfo_caps(sk_msginfo_t m)   { return (unsigned)(m >> 9) & 7u; }
+static inline unsigned sk_msginfo_length(sk_msginfo_t m) { return (unsigned)m & 0x7Fu; }
+
+/* Domain 0's cspace at boot: these slots, then what SYSTEM bootinfo lists. */
+#define SK_CAP_NULL         0u     /* always empty */
+#define SK_CAP_SELF_CNODE   1u     /* its own cspace */
+#define SK_CAP_SELF_DOMAIN  2u     /* its own domain (read only) */
+#define SK_CAP_SYSTEM       3u     /* the vmkernel's facts and log */
+#define SK_CAP_FIRST_BOOT   4u     /* untyped, IRQ handlers, I/O ports follow */
+#define SK_DOM0_CSPACE_BITS 12u    /* 4096 slots */
+
+/* vCPU register numbers (VCPU read_reg/write_reg). */
+enum sk_vcpu_reg {
+    SK_REG_RAX, SK_REG_RCX, SK_REG_RDX, SK_REG_RBX, SK_REG_RSP, SK_REG_RBP, SK_REG_RSI, SK_REG_RDI,
+    SK_REG_R8, SK_REG_R9, SK_REG_R10, SK_REG_R11, SK_REG_R12, SK_REG_R13, SK_REG_R14, SK_REG_R15,
+    SK_REG_RIP, SK_REG_RFLAGS, SK_REG_CR0, SK_REG_CR3, SK_REG_CR4, SK_REG_EFER,
+    SK_REG_NR
+};
+
+/* VCPU inject: the event type (as SVM's EVENTINJ). */
+#define SK_EVENT_EXTINT     0u
+#define SK_EVENT_NMI        2u
+#define SK_EVENT_EXCEPTION  3u
+
+/* DOMAIN info / SYSTEM world_info: state. */
+#define SK_STATE_STOPPED    0u
+#define SK_STATE_RUNNING    1u
+#define SK_STATE_DYING      2u
+
+/* DOMAIN grant_msr: rights as SK_RIGHT_READ | SK_RIGHT_WRITE. */
+
+_Static_assert(sizeof(sk_cptr_t) == 8 && sizeof(sk_msginfo_t) == 8, "64-bit ABI words");
+_Static_assert(SK_OBJ_NR_TYPES <= 16, "object types fit a nibble");
+_Static_assert(SK_E_NR_ERRORS < 64, "error codes are small");
+
+#endif
