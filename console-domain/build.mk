@@ -28,6 +28,12 @@ CONSOLE_STAMP     := $(CONSOLE_DIR)/.lock-$(CONSOLE_LOCK_HASH)
 $(CONSOLE_STAMP):
 	@mkdir -p $(@D) && rm -f $(CONSOLE_DIR)/.lock-* && touch $@
 
+# The vmnix module for each flavour: VMNIX_KO_CLOUD, VMNIX_KO_GENERIC.
+include console-domain/vmnix/build.mk
+
+# Skerry's own programs in the console's /usr/sbin (Debian 12 binaries).
+CONSOLE_PROGRAMS := $(VMFS_PROGRAMS) $(VMK_PROGRAMS)
+
 # root's password and ssh keys (console-domain/credentials.sh), remade when
 # the script, the invoking user's public keys or ROOT_PASSWORD change.
 CONSOLE_CREDENTIALS := $(CONSOLE_DIR)/credentials
@@ -40,16 +46,17 @@ endif
 $(CONSOLE_CREDENTIAL_FILES) &: console-domain/credentials.sh $(wildcard $(HOME)/.ssh/*.pub) | $(HOST_PACKAGES_STAMP)
 	@console-domain/credentials.sh $(CONSOLE_CREDENTIALS)
 
-# console_build <work-dir> <metapackage> <vmlinuz> <initrd>
-console_build = CONSOLE_CREDENTIALS=$(CONSOLE_CREDENTIALS) SKERRY_PROGRAMS="$(VMFS_PROGRAMS)" console-domain/mkconsole.sh packages.lock $(BUILD)/cache/debs $(1) $(2) $(3) $(4)
+# console_build <work-dir> <metapackage> <vmlinuz> <initrd> <vmnix.ko>
+console_build = CONSOLE_CREDENTIALS=$(CONSOLE_CREDENTIALS) SKERRY_PROGRAMS="$(CONSOLE_PROGRAMS)" \
+    VMNIX_KO=$(5) console-domain/mkconsole.sh packages.lock $(BUILD)/cache/debs $(1) $(2) $(3) $(4)
 
 $(CONSOLE_KERNEL) $(CONSOLE_INITRD) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONSOLE_CREDENTIAL_FILES) $(HOST_PACKAGES_STAMP) \
-		$(VMFS_PROGRAMS)
-	@$(call console_build,$(CONSOLE_DIR)/cloud,linux-image-cloud-amd64,$(CONSOLE_KERNEL),$(CONSOLE_INITRD))
+		$(CONSOLE_PROGRAMS) $(VMNIX_KO_CLOUD)
+	@$(call console_build,$(CONSOLE_DIR)/cloud,linux-image-cloud-amd64,$(CONSOLE_KERNEL),$(CONSOLE_INITRD),$(VMNIX_KO_CLOUD))
 
 $(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONSOLE_CREDENTIAL_FILES) $(HOST_PACKAGES_STAMP) \
-		$(VMFS_PROGRAMS)
-	@$(call console_build,$(CONSOLE_DIR)/generic,linux-image-amd64,$(CONSOLE_KERNEL_GENERIC),$(CONSOLE_INITRD_GENERIC))
+		$(CONSOLE_PROGRAMS) $(VMNIX_KO_GENERIC)
+	@$(call console_build,$(CONSOLE_DIR)/generic,linux-image-amd64,$(CONSOLE_KERNEL_GENERIC),$(CONSOLE_INITRD_GENERIC),$(VMNIX_KO_GENERIC))
 
 .PHONY: console
 console: $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC)

@@ -8,8 +8,10 @@
 # Depends names the real package (linux-image-6.1.0-NN-<flavour>), which must
 # be pinned in the lock file too, as must busybox-static.  Everything is
 # unpacked under <work-dir> (rebuilt from scratch); details go to
-# <work-dir>.log, one line a phase to stdout.  Needs dpkg-deb, kmod's depmod
-# and modprobe, python3, zstd or gzip.
+# <work-dir>.log, one line a phase to stdout.  Needs dpkg-deb, kmod's depmod,
+# modprobe and modinfo, python3, zstd or gzip.  Environment: VMNIX_KO, the
+# vmnix module built for this kernel (put in /lib/modules/<release>/extra);
+# SKERRY_PROGRAMS, CONSOLE_CREDENTIALS (below).
 set -euo pipefail
 
 (($# == 6)) || { echo "usage: $0 <lockfile> <deb-cache> <work-dir> <kernel-metapackage> <vmlinuz-out> <initrd-out>" >&2; exit 2; }
@@ -182,6 +184,16 @@ copy_modules() {
             esac
         done <<<"$out"
     done <"$modlist"
+    # Skerry's own module (VMNIX_KO, console-domain/vmnix), built against
+    # this very kernel: its vermagic must name this release.
+    if [[ -n ${VMNIX_KO:-} ]]; then
+        local magic
+        magic=$(modinfo -F vermagic "$VMNIX_KO")
+        [[ ${magic%% *} == "$release" ]] ||
+            { echo "$VMNIX_KO was built for '${magic%% *}', not $release" >&2; return 1; }
+        install -D -m 644 "$VMNIX_KO" "$root/$moddir/extra/vmnix.ko"
+        echo "vmnix: extra/vmnix.ko ($magic)"
+    fi
     # The module index for busybox modprobe (modules.dep, modules.alias,
     # modules.builtin); kmod's binary indexes are not read by busybox.
     local f

@@ -5,7 +5,7 @@
 # disk:
 #   1. rc3.d comes up and logs every S script; OpenSSH takes the build's key
 #      and root's password, refuses a wrong one; scp and sftp move 10 MB
-#      intact; syslog splits local6 into vmksummary; the administrator
+#      intact; syslog splits local4 into vmksummary; the administrator
 #      changes the hostname and adds a user (useradd, chpasswd, SHA-512),
 #      then reboots from ssh;
 #   2. the console comes back with the same host key, hostname and user;
@@ -78,7 +78,7 @@ wait login1 300 login: \$
 host key 60 \$SSH_KEY \$R 'echo "logged in as \$(id -un) on \$(hostname)"'
 host vmfs 120 \$SSH_KEY \$R 'ls -l /vmfs/volumes; vmkfstools -P /vmfs/volumes/datastore1 && mkdir -p /vmfs/volumes/datastore1/vm1 && vmkfstools -c 64m -d thin -a lsilogic /vmfs/volumes/datastore1/vm1/vm1.vmdk && echo "vmfs-from-console-$nonce" | dd of=/vmfs/volumes/datastore1/vm1/vm1-flat.vmdk bs=512 seek=2048 conv=notrunc 2>/dev/null && sync /vmfs/volumes/datastore1/vm1/vm1-flat.vmdk && echo vmfs-done'
 host messages 30 \$SSH_KEY \$R 'cat /var/log/messages'
-host vmksummary 30 \$SSH_KEY \$R 'logger -p local6.notice "vmksummary-$nonce"; sleep 1; echo "vmksummary: \$(grep -c vmksummary-$nonce /var/log/vmksummary) messages: \$(grep -c vmksummary-$nonce /var/log/messages)"'
+host vmksummary 30 \$SSH_KEY \$R 'logger -p local4.notice "vmksummary-$nonce"; sleep 1; echo "vmksummary: \$(grep -c vmksummary-$nonce /var/log/vmksummary) messages: \$(grep -c vmksummary-$nonce /var/log/messages)"'
 host badpw 60 TEST_PASSWORD=wrong-$nonce \$SSH_PW \$R true
 host rootpw 60 TEST_PASSWORD='$ROOT_PASSWORD' \$SSH_PW \$R 'id -un'
 $(round_trip openssh)
@@ -139,7 +139,7 @@ check_output "$d" vmfs "datastore1 -> [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-
 check_output "$d" vmfs "^File system label \(if any\): datastore1$" "VMFS: vmkfstools -P in the console describes the datastore"
 check_output "$d" vmfs "^vmfs-done$" "VMFS: vmkfstools -c in the console makes a disk that takes data"
 check_output "$d" messages "xinetd: not started: .*not built" "rc3.d: a subsystem Skerry lacks says so in the log"
-check_output "$d" vmksummary "vmksummary: 1 messages: 0" "syslog: local6 goes to /var/log/vmksummary, not /var/log/messages"
+check_output "$d" vmksummary "vmksummary: 1 messages: 0" "syslog: local4 goes to /var/log/vmksummary, not /var/log/messages"
 check_denied badpw "ssh: a wrong root password is rejected"
 check_output "$d" rootpw '^root$' "ssh: root's password from the build logs in"
 check_output "$d" openssh-scp "^$payload_sum" "ssh: scp of 10 MB to the console arrives intact"

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/vmkernel: root's way to the vmkernel.  One ioctl, VMNIX_IOC_INVOKE
+ * (vmnix_ioctl.h), makes one invocation on a capability of the console's
+ * cspace.  The node is 0600 root, and open also wants CAP_SYS_ADMIN: the
+ * console's capabilities are the machine's, so a process that only got the
+ * file descriptor's permissions (a setuid mistake, a chmod) still needs
+ * the administrator's capability.  poll/read for notifications and mmap
+ * come later.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include "vmnix.h"
+#include "vmnix_ioctl.h"
+
+_Static_assert(VMNIX_NR_MRS == SK_MSG_MAX_REGS, "one mr[] slot per message register");
+
+static int vmnix_open(struct inode *inode, struct file *file)
+{
+    if (!capable(CAP_SYS_ADMIN))
+        return -EPERM;
+    return nonseekable_open(inode, file);
+}
+
+static long vmnix_do_invoke(struct vmnix_invoke __user *uarg)
+{
+    struct vmnix_invoke req;
+    long err;
+
+    if (copy_from_user(&req, uarg, sizeof(req)))
+        return -EFAULT;
+    if (sk_msginfo_caps(req.msginfo) + sk_msginfo_length(req.msginfo) > SK_MSG_MAX_REGS)
+        return -EINVAL;
+    err = vmnix_hypercall(req.cptr, &req.msginfo, req.mr);
+    if (err < 0)                /* -ENOSYS, -ENODEV: no invocation was made */
+        return err;
+    req.error = err;
+    if (copy_to_user(uarg, &req, sizeof(req)))
+        return -EFAULT;
+    return 0;
+}
+
+static long vmnix_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+    switch (cmd) {
+    case VMNIX_IOC_INVOKE:
+        return vmnix_do_invoke((struct vmnix_invoke __user *)arg);
+    default:
+        return -ENOTTY;
+    }
+}
+
+static const struct file_operations vmnix_fops = {
+    .owner = THIS_MODULE,
+    .open = vmnix_open,
+    .unlocked_ioctl = vmnix_ioctl,
+    .compat_ioctl = compat_ptr_ioctl,
+    .llseek = no_llseek,
+};
+
+static struct miscdevice vmnix_misc = {
+    .minor = MISC_DYNAMIC_MINOR,
+    .name = "vmkernel",
+    .fops = &vmnix_fops,
+    .mode = 0600,
+};
+
+int vmnix_dev_init(void)
+{
+    return misc_register(&vmnix_misc);
+}
+
+void vmnix_dev_exit(void)
+{
+    misc_deregister(&vmnix_misc);
+}

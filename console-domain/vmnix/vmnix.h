@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* vmnix's internal interfaces: the hypercall, the device, /proc/vmware. */
+#ifndef VMNIX_H
+#define VMNIX_H
+
+#include <linux/types.h>
+#include "skerry/abi.h"
+
+/* How the console can reach the vmkernel (decided once, at load). */
+enum vmnix_state {
+    VMNIX_NOT_SKERRY,       /* no Skerry vmkernel: VMMCALL would #UD */
+    VMNIX_NO_HYPERCALLS,    /* an older vmkernel: every invocation gives -ENOSYS */
+    VMNIX_READY,            /* the SYSTEM capability answers */
+};
+extern enum vmnix_state vmnix_state;
+extern u32 vmnix_cpuid_abi;     /* CPUID 0x40000001 EAX (0 without Skerry) */
+
+/* The vmkernel's answer for "no such hypercall" (RAX = -ENOSYS). */
+#define VMNIX_RAX_ENOSYS    (-38L)
+
+/*
+ * One invocation: *info in, the reply's message info out.  Returns the
+ * vmkernel's error code (SK_OK, SK_E_*), -ENOSYS when the vmkernel does not
+ * answer hypercalls and -ENODEV when there is no Skerry vmkernel (then no
+ * VMMCALL is made).
+ */
+long vmnix_hypercall(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS]);
+long vmnix_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS]);
+u32 vmnix_probe_cpuid(void);
+
+/* The generated stubs (sk_system_info(), ...) call vmnix_invoke. */
+#define SK_INVOKE(cap, info, mr) vmnix_invoke((cap), (info), (mr))
+#include "skerry/invocations.h"
+
+/* A line saying why an invocation failed, for /proc/vmware files. */
+const char *vmnix_error_text(long err);
+
+int vmnix_dev_init(void);
+void vmnix_dev_exit(void);
+int vmnix_proc_init(void);
+void vmnix_proc_exit(void);
+struct proc_dir_entry;
+int vmnix_proc_log_init(struct proc_dir_entry *dir);
+
+#endif

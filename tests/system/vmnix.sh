@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The vmnix module in the service console under the vmkernel, in one boot
+# (cloud flavour, QEMU -smp 2): S90vmware loaded it; /proc/vmware answers
+# through hypercalls on the SYSTEM capability: version (the ABI that CPUID
+# 0x40000001 and the ABI header give), sched/ncpus (QEMU's CPU count),
+# sched/cpu (the console's vCPU world), the log ring (lines the vmkernel's
+# COM2 log has too), vm/<id>/names (the console); /dev/vmkernel refuses an
+# unprivileged user (EACCES by its mode, EPERM without CAP_SYS_ADMIN even
+# when the mode lets it open); vmklogger relays the ring into
+# /var/log/vmkernel and only warnings and errors into /var/log/vmkwarning.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/system/lib.sh
+. tests/system/console_lib.sh
+
+SMP=2
+d=build/tests/system/vmnix
+rm -rf "$d"
+mkdir -p "$d"
+for f in build/vmkernel.elf build/console/vmlinuz build/console/initrd.img; do
+    [[ -f $f ]] || { fail "vmnix: $f is missing (run: make)"; exit 1; }
+done
+
+# The ABI version as the public header states it (independent of the module).
+hdr=hypervisor/include/public/skerry/platform.h
+abi_major=$(sed -n 's/^#define SKERRY_ABI_MAJOR *\([0-9]*\)u.*/\1/p' "$hdr")
+abi_minor=$(sed -n 's/^#define SKERRY_ABI_MINOR *\([0-9]*\)u.*/\1/p' "$hdr")
+
+# Each command prints something a check can match, or fails.
+cat >"$d/steps" <<EOF2
+wait marker 120 $CONSOLE_MARKER
+$(login_steps)
+cmd loaded 10 grep '^vmnix ' /proc/modules && ls -d /sys/module/vmnix
+cmd bootlog 10 grep -E 'vmnix|vmklogger' /var/log/messages
+cmd version 10 cat /proc/vmware/version
+cmd cpuid 10 modprobe cpuid && dd if=/dev/cpu/0/cpuid bs=16 count=1 iflag=skip_bytes skip=$((0x40000001)) 2>/dev/null | od -An -tx4 -w16
+cmd ncpus 10 cat /proc/vmware/sched/ncpus
+cmd schedcpu 10 cat /proc/vmware/sched/cpu
+cmd mem 10 cat /proc/vmware/mem
+cmd interrupts 10 cat /proc/vmware/interrupts
+cmd names 10 grep . /proc/vmware/vm/*/names
+cmd log 30 grep -m 5 ' I: ' /proc/vmware/log
+cmd useradd 30 /usr/sbin/useradd -m vmktest && id vmktest
+cmd eacces 10 su -s /bin/sh vmktest -c 'dd if=/dev/vmkernel of=/dev/null count=0' 2>&1; echo "status \$?"
+cmd eperm 10 chmod 0666 /dev/vmkernel && su -s /bin/sh vmktest -c 'dd if=/dev/vmkernel of=/dev/null count=0' 2>&1; echo "status \$?"; chmod 0600 /dev/vmkernel
+cmd vmklogger 10 pidof vmklogger && wc -l /var/log/vmkernel && grep -m 3 'vmkernel: ' /var/log/vmkernel
+cmd vmkwarning 10 echo "kernel: \$(grep -cE ' [WE]: ' /var/log/vmkernel) warnings: \$(grep -cE ' [WE]: ' /var/log/vmkwarning) other: \$(grep -cvE ' [WE]: ' /var/log/vmkwarning)"
+cmd oops 10 dmesg | grep -iE 'oops|bug:|call trace|vmnix' ; true
+send poweroff
+exit off 60
+EOF2
+console_run "$d" "$d/steps" 240 -M q35 -cpu qemu64,+svm,+npt -smp $SMP -m 2048 \
+    -kernel build/vmkernel.elf \
+    -initrd "build/console/vmlinuz console=ttyS0 panic=-1,build/console/initrd.img" \
+    -serial "file:$d/vmkernel.log" -nic user,model=virtio-net-pci
+log=$d/vmkernel.log
+out() { tr -d '\r' <"$d/$1.out"; }
+
+check_step "$d" shell "vmnix: the console boots to a root shell"
+check_output "$d" loaded '^/sys/module/vmnix$' "vmnix: S90vmware loaded the module"
+check_output "$d" bootlog 'vmnix loaded: Skerry vmkernel' "vmnix: S90vmware logged the module's load"
+
+# The ABI: CPUID's EAX (major << 16 | minor) == the header == /proc/vmware/version.
+eax=$(out cpuid | awk 'NF { print $1; exit }')
+if [[ $(step_rc "$d" cpuid) == 0 && $eax =~ ^[0-9a-f]{8}$ ]]; then
+    cpuid_abi="$((16#$eax >> 16)).$((16#$eax & 0xffff))"
+    if [[ $cpuid_abi == "$abi_major.$abi_minor" ]]; then
+        pass "vmnix: CPUID 0x40000001 reports ABI $cpuid_abi, as $hdr says"
+    else
+        fail "vmnix: CPUID 0x40000001 reports ABI $cpuid_abi, $hdr says $abi_major.$abi_minor"
+    fi
+    check_output "$d" version "^Skerry vmkernel, ABI ${cpuid_abi//./\\.}\$" \
+        "vmnix: /proc/vmware/version shows the vmkernel's ABI $cpuid_abi (system_info)"
+    check_output "$d" version "^CPUID 0x40000001: ABI ${cpuid_abi//./\\.}\$" \
+        "vmnix: /proc/vmware/version shows CPUID's ABI $cpuid_abi"
+else
+    fail "vmnix: cannot read CPUID 0x40000001 in the console: $(why_failed "$d" cpuid) '$eax'"
+fi
+
+if [[ $(step_rc "$d" ncpus) == 0 && "$(out ncpus)" == "$SMP logical"$'\n'"$SMP cores"$'\n'"$SMP packages" ]]; then
+    pass "vmnix: /proc/vmware/sched/ncpus says $SMP logical, cores, packages (QEMU -smp $SMP)"
+else
+    fail "vmnix: /proc/vmware/sched/ncpus is not '$SMP logical/cores/packages': $(out ncpus | tr '\n' '|')"
+fi
+check_output "$d" schedcpu '^ *world +domain +vcpu +name' "vmnix: /proc/vmware/sched/cpu has its header"
+# A line for the console's vCPU 0: world, domain 0, vcpu 0, console.vcpu0,
+# pcpu, running, a used time above zero.
+check_output "$d" schedcpu '^ *[0-9]+ +0 +0 +console\.vcpu0 +[0-9]+ +running +([1-9][0-9]*\.[0-9]{3}|0\.(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})) ' \
+    "vmnix: /proc/vmware/sched/cpu lists the console's running vCPU world with its run time"
+check_output "$d" mem '^Machine memory: [1-9][0-9]* MB total' "vmnix: /proc/vmware/mem shows the machine's memory"
+check_output "$d" mem '^ +0 +console +1 +[1-9][0-9]* MB$' "vmnix: /proc/vmware/mem shows the console's memory"
+if grep -qE '^ *GSI +vector +count' "$d/interrupts.out" && ! grep -q '^vmnix:' "$d/interrupts.out"; then
+    pass "vmnix: /proc/vmware/interrupts answers ($(($(out interrupts | grep -c .) - 1)) lines)"
+else
+    fail "vmnix: /proc/vmware/interrupts: $(out interrupts | tr '\n' '|' | tail -c 200)"
+fi
+check_output "$d" names '/proc/vmware/vm/0/names:vmid=0 .*displayName="console"' \
+    "vmnix: /proc/vmware/vm/0/names names the console"
+
+# The log ring through the module: each line is in the vmkernel's COM2 log.
+n=0 missing=
+if [[ $(step_rc "$d" log) == 0 ]]; then
+    while IFS= read -r l; do
+        [[ $l == *' I: '* ]] || continue
+        n=$((n + 1))
+        grep -qxF -- "$l" "$log" || missing=$l
+    done < <(out log)
+fi
+if ((n >= 3)) && [[ -z $missing ]]; then
+    pass "vmnix: /proc/vmware/log gives the vmkernel's log lines ($n checked against COM2)"
+else
+    fail "vmnix: /proc/vmware/log: $n lines, '${missing:-none}' not in $log: $(why_failed "$d" log)"
+fi
+
+check_output "$d" eacces "Permission denied" "vmnix: an unprivileged user cannot open /dev/vmkernel (EACCES, mode 0600)"
+check_output "$d" eacces "^status [1-9]" "vmnix: the unprivileged open fails"
+check_output "$d" eperm "Operation not permitted" "vmnix: with mode 0666 an unprivileged open still fails (EPERM, needs CAP_SYS_ADMIN)"
+check_output "$d" eperm "^status [1-9]" "vmnix: the unprivileged open without CAP_SYS_ADMIN fails"
+
+# vmklogger: the ring's lines in /var/log/vmkernel, as syslog wrote them.
+first=$(out vmklogger | sed -n 's/.* vmkernel: //p' | head -n 1)
+if [[ $(step_rc "$d" vmklogger) == 0 && -n $first ]] && grep -qxF -- "$first" "$log"; then
+    pass "vmnix: vmklogger runs and relays the vmkernel log into /var/log/vmkernel"
+else
+    fail "vmnix: /var/log/vmkernel lacks the vmkernel's lines: '$first' $(why_failed "$d" vmklogger)"
+fi
+warnings=$(grep -cE '^ *[0-9]+\.[0-9]+ cpu[0-9]+ [WE]: ' "$log")
+if ((warnings > 0)); then
+    check_output "$d" vmkwarning "^kernel: ([1-9][0-9]*) warnings: \\1 other: 0\$" \
+        "vmnix: /var/log/vmkwarning has the vmkernel's warnings and errors and nothing else"
+else
+    check_output "$d" vmkwarning "^kernel: 0 warnings: 0 other: 0\$" \
+        "vmnix: /var/log/vmkwarning stays empty (the vmkernel logged no warning)"
+fi
+if [[ $(step_rc "$d" oops) == 0 ]] && ! grep -qiE 'oops|bug:|call trace' "$d/oops.out"; then
+    pass "vmnix: no kernel oops or BUG in the console"
+else
+    fail "vmnix: the console's kernel complained: $(out oops | tr '\n' ' ' | tail -c 300)"
+fi
+check_step "$d" off "vmnix: poweroff (K10vmware stops vmklogger) powers the machine off"
+grep -q "PURPLE SCREEN" "$log" && fail "vmnix: the vmkernel panicked (see $log)" ||
+    pass "vmnix: no vmkernel panic"

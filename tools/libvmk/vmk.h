@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libvmk: the vmkernel's invocations for service-console programs, through
+ * the vmnix module's /dev/vmkernel (root only).
+ *
+ *     if ((e = vmk_open()) != 0) { fprintf(stderr, "%s\n", vmk_strerror(e)); ... }
+ *     struct sk_system_info_result si;
+ *     long e = sk_system_info(SK_CAP_SYSTEM, &si);
+ *
+ * Every stub of skerry/invocations.h is available and returns SK_OK, an
+ * SK_E_* code from the vmkernel (>= 0) or a negative errno when no
+ * invocation could be made (-ENOSYS: the vmkernel answers no hypercalls;
+ * -ENODEV: no vmkernel; -EBADF: vmk_open() was not called).  vmk_strerror()
+ * describes both kinds.  One process-wide descriptor; not thread-safe to
+ * open and close while other threads invoke.
+ */
+#ifndef VMK_H
+#define VMK_H
+
+#include <skerry/abi.h>
+
+/* Open /dev/vmkernel: 0, or a negative errno (-EACCES, -EPERM, -ENOENT...). */
+long vmk_open(void);
+void vmk_close(void);
+
+/* One invocation: the generated stubs call it through SK_INVOKE. */
+long vmk_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS]);
+
+/* What an SK_E_* code (>= 0) or a negative errno means, in words. */
+const char *vmk_strerror(long err);
+
+#define SK_INVOKE(cap, info, mr) vmk_invoke((cap), (info), (mr))
+#include <skerry/invocations.h>
+
+#endif
