@@ -32,7 +32,7 @@ $(CONSOLE_STAMP):
 include console-domain/vmnix/build.mk
 
 # Skerry's own programs in the console's /usr/sbin (Debian 12 binaries).
-CONSOLE_PROGRAMS := $(VMFS_PROGRAMS) $(VMK_PROGRAMS)
+CONSOLE_PROGRAMS := $(VMFS_PROGRAMS) $(LIBVMK_PROGRAMS)
 
 # root's password and ssh keys (console-domain/credentials.sh), remade when
 # the script, the invoking user's public keys or ROOT_PASSWORD change.
