@@ -71,6 +71,9 @@ static long cnode_invoke(struct cnode *cspace, struct cnode *cn, uint64_t label,
     if (!src)
         return fail(r, SK_E_FAILED_LOOKUP, 1);
     if (label == SK_INV_CNODE_MOVE) {
+        /* Into another cnode is handing the capability on: that needs grant. */
+        if (cn != cspace && src->cap.type != SK_OBJ_NULL && !(src->cap.rights & SK_RIGHT_GRANT))
+            return fail(r, SK_E_INSUFFICIENT_RIGHTS, 1);
         long e = cap_move(dest, src);
         return e ? fail(r, e, e == SK_E_DELETE_FIRST ? 0 : 1) : SK_OK;
     }

@@ -20,6 +20,7 @@
 #include <skerry/cmdline.h>
 #include <skerry/console.h>
 #include <skerry/domain.h>
+#include <skerry/hypercall.h>
 #include <skerry/elf64.h>
 #include <skerry/irq_passthrough.h>
 #include <skerry/log.h>
@@ -428,6 +429,22 @@ static struct domain *build(const struct boot_info *bi, struct console_plan *p, 
     return d;
 }
 
+/*
+ * Domain 0's capabilities: untyped memory for all of the vmkernel's pool
+ * but a reserve for its own needs (console_untyped=<MiB> sets the amount).
+ */
+#define VMKERNEL_RESERVE (64ull << 20)
+
+static void grant_capabilities(const struct boot_info *bi, struct domain *d)
+{
+    uint64_t free = memory_free_bytes();
+    uint64_t dflt = free > VMKERNEL_RESERVE ? (free - VMKERNEL_RESERVE) >> 20 : 0;
+    uint64_t bytes = cmdline_get_u64(bi->cmdline, "console_untyped", dflt) << 20;
+    if (hypercall_grant_boot_caps(d, SK_DOM0_CSPACE_BITS, bytes) < 0)
+        log_warn("dom%u console: got less untyped memory than the %llu MiB asked for", d->id,
+                 (unsigned long long)(bytes >> 20));
+}
+
 struct domain *console_create(const struct boot_info *bi)
 {
     static struct console_plan p;
@@ -445,6 +462,7 @@ struct domain *console_create(const struct boot_info *bi)
         log_err("console: cannot boot %s: %s", p.kernel->cmdline, why);
         return NULL;
     }
+    grant_capabilities(bi, d);
     const char *version = bzimage_version_string(phys_to_virt(p.kernel->start),
                                                  p.kernel->end - p.kernel->start, &p.bz);
     log_info("dom%u console: Linux %s, boot protocol %u.%02u, entry %#llx, %u vCPU(s)", d->id,

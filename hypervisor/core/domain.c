@@ -15,6 +15,7 @@
 #include <arch/svm.h>
 #include <arch/svm_exit.h>
 #include <skerry/domain.h>
+#include <skerry/hypercall.h>
 #include <skerry/log.h>
 #include <skerry/memory.h>
 #include <skerry/sched.h>
@@ -56,6 +57,7 @@ static const struct npt_ops host_npt_ops = {
 
 static void free_domain(struct domain *d)
 {
+    hypercall_domain_ended(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
             vcpu_destroy(d->vcpus[i]);
@@ -258,4 +260,63 @@ unsigned domains_alive(void)
 struct domain *domain_by_index(unsigned i)
 {
     return i < MAX_DOMAINS ? domains[i] : NULL;
+}
+
+static uint64_t domain_mem_bytes(const struct domain *d)
+{
+    if (!d->identity_mapped)
+        return d->mem_size;
+    uint64_t n = 0;
+    for (unsigned i = 0; i < d->nr_ram; i++)
+        n += d->ram[i].end - d->ram[i].base;
+    return n;
+}
+
+bool domain_summary_at(unsigned i, struct domain_summary *out)
+{
+    bool found = false;
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    for (unsigned k = 0; k < MAX_DOMAINS && !found; k++) {
+        const struct domain *d = domains[k];
+        if (!d || i--)
+            continue;
+        *out = (struct domain_summary){ .id = d->id, .nr_vcpus = d->nr_vcpus, .mem_bytes = domain_mem_bytes(d),
+                                        .dying = d->dying };
+        memcpy(out->name, d->name, sizeof out->name);
+        found = true;
+    }
+    spin_unlock_irqrestore(&domains_lock, flags);
+    return found;
+}
+
+bool world_summary_at(unsigned i, struct world_summary *out)
+{
+    bool found = false;
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    for (unsigned k = 0; k < MAX_DOMAINS && !found; k++) {
+        const struct domain *d = domains[k];
+        if (!d)
+            continue;
+        if (i >= d->nr_vcpus) {
+            i -= d->nr_vcpus;
+            continue;
+        }
+        const struct vcpu *v = d->vcpus[i];
+        *out = (struct world_summary){ .world_id = v->world_id, .domain_id = d->id, .vcpu_index = v->index,
+                                       .state = v->state, .pcpu = v->running_on, .run_ns = v->run_ns,
+                                       .ready_ns = v->ready_ns };
+        found = true;
+    }
+    spin_unlock_irqrestore(&domains_lock, flags);
+    return found;
+}
+
+unsigned domains_count(void)
+{
+    unsigned n = 0;
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    for (unsigned k = 0; k < MAX_DOMAINS; k++)
+        n += domains[k] != NULL;
+    spin_unlock_irqrestore(&domains_lock, flags);
+    return n;
 }

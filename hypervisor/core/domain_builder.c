@@ -8,6 +8,7 @@
 #include <skerry/domain.h>
 #include <skerry/domain_builder.h>
 #include <skerry/elf64.h>
+#include <skerry/hypercall.h>
 #include <skerry/log.h>
 #include <skerry/memory.h>
 #include <skerry/sched.h>
@@ -20,6 +21,7 @@
 #define GUEST_GDT      0x7000ull
 #define GUEST_LOW_END  0x8000ull     /* images must load above this */
 #define DEFAULT_TEST_MEM   (16ull << 20)
+#define TEST_CSPACE_BITS   8             /* 256 slots */
 
 static const uint64_t guest_gdt[4] = {
     0, 0,
@@ -124,6 +126,11 @@ static struct domain *create_test_domain(const struct boot_module *m)
         v->arch.gprs.r[X86_RDI] = i;
         v->arch.gprs.r[X86_RSI] = d->nr_vcpus;
     }
+    /* "cspace" gives it capabilities as the console has them, with
+     * untyped=<MiB> of untyped memory: for the hypercall tests. */
+    if (cmdline_has_flag(m->cmdline, "cspace") &&
+        hypercall_grant_boot_caps(d, TEST_CSPACE_BITS, cmdline_get_u64(m->cmdline, "untyped", 0) << 20) < 0)
+        log_warn("dom%u %s: got less untyped memory than asked for", d->id, d->name);
     log_info("dom%u %s: test domain, %u vCPU(s), %llu MiB, entry %#llx", d->id, d->name,
              d->nr_vcpus, (unsigned long long)(d->mem_size >> 20), (unsigned long long)elf.entry);
     return d;

@@ -21,6 +21,7 @@ struct passthrough_line {
     bool level;
     bool in_service;          /* level line delivered, waiting for the owner's EOI */
     uint8_t guest_vector;
+    uint64_t count;           /* interrupts taken */
 };
 
 static struct domain *owner;
@@ -34,6 +35,7 @@ static void line_interrupt(struct trap_frame *f)
     struct domain *d = owner;
     if (!d || gsi >= nr_lines || d->dying)
         return;
+    __atomic_add_fetch(&lines[gsi].count, 1, __ATOMIC_RELAXED);
     if (lines[gsi].level) {
         ioapic_mask_gsi(gsi, true);
         lines[gsi].in_service = true;
@@ -100,4 +102,14 @@ void irq_passthrough_after_eoi(struct domain *d, uint8_t vector)
                 ioapic_mask_gsi(gsi, false);
         }
     }
+}
+
+bool irq_passthrough_line(unsigned gsi, struct irq_line_info *out)
+{
+    if (gsi >= nr_lines)
+        return false;
+    *out = (struct irq_line_info){ .count = __atomic_load_n(&lines[gsi].count, __ATOMIC_RELAXED),
+                                   .vector = (uint8_t)(PASSTHROUGH_VECTOR_BASE + gsi),
+                                   .routed = lines[gsi].routed, .kept = (kept >> gsi) & 1 };
+    return true;
 }

@@ -95,3 +95,11 @@ void banner_print(const char *fmt, ...)
     emit(line, len);
     spin_unlock_irqrestore(&log_lock, flags);
 }
+
+size_t log_read(uint64_t *seq, char *out, size_t cap)
+{
+    uint64_t flags = spin_lock_irqsave(&log_lock);
+    size_t n = log_ring_read(&ring, seq, out, cap);
+    spin_unlock_irqrestore(&log_lock, flags);
+    return n;
+}

@@ -216,6 +216,11 @@ bool vcpu_has_wake_event(struct vcpu *v)
 {
     /* A maskable interrupt ends HLT only if the guest has IF set (SDM: HLT). */
     bool if_set = (v->arch.vmcb->save.rflags & RFLAGS_IF) != 0;
+    /* A notification wait ends when the notification has bits (the
+     * object's memory stays mapped, so a stale read only wakes early). */
+    struct notification *n = __atomic_load_n(&v->waiting_on, __ATOMIC_ACQUIRE);
+    if (n && __atomic_load_n(&n->bits, __ATOMIC_RELAXED))
+        return true;
     return v->nmi_pending || (if_set && vcpu_pending_interrupt(v) >= 0);
 }
 

@@ -9,7 +9,7 @@ GUEST_LIB_SRCS := $(wildcard tests/guests/lib/*.c tests/guests/lib/*.S)
 GUEST_LIB_OBJS := $(patsubst tests/guests/lib/%,$(GUEST_DIR)/lib/%.o,$(GUEST_LIB_SRCS))
 GUEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-pic -fno-pie \
                 -mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-builtin \
-                -fno-asynchronous-unwind-tables -Itests/guests/lib -MMD -MP
+                -fno-asynchronous-unwind-tables -Itests/guests/lib -Ihypervisor/include -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
                  --no-warn-rwx-segments -T tests/guests/lib/linker.ld
 

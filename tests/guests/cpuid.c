@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* CPUID policy and the VMware hypervisor identity, seen from inside a domain. */
 #include "guest.h"
+#include <public/skerry/platform.h>
 
 const char test_name[] = "cpuid";
 
@@ -27,8 +28,8 @@ static void check_timing_leaf(void)
     delay_us(0);
     check(rdtsc() > t0, "the TSC advances");
     struct cpuid_result abi = cpuid2(0x40000001, 0);
-    check(abi.eax == 1 && abi.ebx == 0x72656b53 /* "Sker" */,
-          "cpuid 0x40000001 reports Skerry ABI version 0.1 (eax %x)", abi.eax);
+    check(abi.eax == SKERRY_ABI_VERSION && abi.ebx == 0x72656b53 /* "Sker" */, "cpuid 0x40000001 reports Skerry ABI version %u.%u (eax %x)",
+          SKERRY_ABI_MAJOR, SKERRY_ABI_MINOR, abi.eax);
 }
 
 static void check_features(void)

@@ -195,6 +195,10 @@ static void test_cnodes_and_freeing(void)
     struct cnode *c = (struct cnode *)root_slots[10].cap.obj;
     CHECK(c->slots[1].cap.type == SK_OBJ_NOTIFICATION && c->slots[1].parent == &root_slots[11],
           "the copy lives in the other cnode, a child of its source");
+    CHECK_EQ(mint(S_ROOT, 12, 11, SK_RIGHT_READ, 0), SK_OK, "mint one without grant");
+    CHECK_EQ(move(10, 3, 12), SK_E_INSUFFICIENT_RIGHTS, "without grant it cannot be moved into another cnode");
+    CHECK_EQ(move(S_ROOT, 13, 12), SK_OK, "but it moves within its own cspace");
+    del(S_ROOT, 13);
     CHECK_EQ(move(10, 2, S_UT1), SK_OK, "move an untyped into it");
     CHECK_EQ(del(S_ROOT, 10), SK_OK, "delete the last capability to the cnode");
     CHECK(root_slots[11].first_child == NULL, "its contents are deleted with it");
@@ -381,6 +385,7 @@ static struct m_result model(int op, uint64_t target, const uint64_t *a)
         int d = m_slot(cn, a[0]), s = m_slot(0, a[1]);
         if (d == -2 || s == -2) { r.e = SK_E_FAILED_LOOKUP; return r; }
         if (op == 2) {
+            if (cn != 0 && s >= 0 && !(mc[s].rights & SK_RIGHT_GRANT)) { r.e = SK_E_INSUFFICIENT_RIGHTS; return r; }
             if (s < 0) { r.e = SK_E_INVALID_CAPABILITY; return r; }
             if (d >= 0) { r.e = SK_E_DELETE_FIRST; return r; }
             mo[mc[s].cn].slot[mc[s].slot] = -1;

@@ -64,6 +64,7 @@ struct notification {
     uint64_t bits;
     int vector;                   /* raised on bound_to when signalled, or -1 */
     void *bound_to;               /* the environment's target (a vCPU) */
+    void *waiter;                 /* the environment's waiter (a vCPU), or NULL */
     void *irq;                    /* an IRQ handler bound to it, or NULL */
 };
 

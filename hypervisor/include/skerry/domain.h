@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <arch/svm_exit_codes.h>
 #include <arch/vcpu_arch.h>
+#include <skerry/cap.h>
 #include <skerry/spinlock.h>
 #include <skerry/vioapic.h>
 #include <skerry/vlapic.h>
@@ -70,6 +71,7 @@ struct vcpu {
     uint64_t ready_ns;            /* time spent runnable but waiting */
     uint64_t state_since_ns;
     uint64_t exits[NR_EXIT_REASONS];
+    struct notification *waiting_on;  /* blocked in a notification wait */
     struct arch_vcpu arch;
 };
 
@@ -94,6 +96,8 @@ struct domain {
     struct ram_range ram[MAX_RAM_RANGES];
     unsigned nr_ram;
     struct console_platform *console;  /* console-only devices and state */
+    struct kobject kobj;          /* what its domain capabilities name */
+    struct cnode *cspace;         /* its capabilities, or NULL: it holds none */
     struct arch_domain arch;
 };
 
@@ -128,6 +132,24 @@ unsigned domains_alive(void);
 /* Boot has created every domain: drop its reference. */
 void domains_boot_done(void);
 struct domain *domain_by_index(unsigned i);
+
+/* Copies for the statistics hypercalls, taken under the domains' lock. */
+struct domain_summary {
+    unsigned id, nr_vcpus;
+    uint64_t mem_bytes;
+    bool dying;
+    char name[DOMAIN_NAME_MAX];
+};
+struct world_summary {
+    unsigned world_id, domain_id, vcpu_index;
+    enum vcpu_state state;
+    int pcpu;                     /* -1 when not on a CPU */
+    uint64_t run_ns, ready_ns;
+};
+/* The i-th live domain / world (in table order); false past the last. */
+bool domain_summary_at(unsigned i, struct domain_summary *out);
+bool world_summary_at(unsigned i, struct world_summary *out);
+unsigned domains_count(void);
 uint64_t guest_tsc_now(const struct vcpu *v);
 
 #endif

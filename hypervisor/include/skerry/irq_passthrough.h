@@ -10,6 +10,7 @@
 #ifndef SKERRY_IRQ_PASSTHROUGH_H
 #define SKERRY_IRQ_PASSTHROUGH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct domain;
@@ -22,5 +23,14 @@ void irq_passthrough_sync(struct domain *d);
  * with d's ioapic_lock held, before the vIOAPIC's own EOI processing. */
 void irq_passthrough_eoi(struct domain *d, uint8_t vector);
 void irq_passthrough_after_eoi(struct domain *d, uint8_t vector);
+
+/* One line's state, for the statistics hypercall. */
+struct irq_line_info {
+    uint64_t count;           /* interrupts taken */
+    uint8_t vector;           /* the vmkernel's vector for it */
+    bool routed;              /* unmasked by the owner */
+    bool kept;                /* the vmkernel's own */
+};
+bool irq_passthrough_line(unsigned gsi, struct irq_line_info *out);
 
 #endif

@@ -23,6 +23,9 @@ void log_write_raw(const char *s, size_t len);
 void banner_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The ring, for readers. */
 struct log_ring *log_ring(void);
+/* Up to cap bytes of the ring from *seq on (moved up to the oldest kept
+ * byte if older), under the log's lock; advances *seq. */
+size_t log_read(uint64_t *seq, char *out, size_t cap);
 
 #define log_err(...)   vmk_log(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)  vmk_log(LOG_WARN, __VA_ARGS__)

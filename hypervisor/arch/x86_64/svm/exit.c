@@ -10,6 +10,7 @@
 #include <arch/svm_exit.h>
 #include <arch/vmcb.h>
 #include <skerry/domain.h>
+#include <skerry/hypercall.h>
 #include <skerry/log.h>
 #include <skerry/vcpu.h>
 #include <skerry/vdev_platform.h>
@@ -151,13 +152,41 @@ static enum exit_action handle_hlt(struct vcpu *v)
     return (v->arch.vmcb->save.rflags & RFLAGS_IF) ? EXIT_BLOCK : EXIT_HALT;
 }
 
+/* Message registers MR0..MR7 (public/skerry/abi.h). */
+static const unsigned mr_regs[SK_MSG_MAX_REGS] = { X86_RDX, X86_R8, X86_R9, X86_R10, X86_R11, X86_R12, X86_R13,
+                                                   X86_R14 };
+
+static enum exit_action handle_hypercall(struct vcpu *v)
+{
+    struct x86_gprs *r = &v->arch.gprs;
+    struct cap_call call = { .cptr = r->r[X86_RDI], .info = r->r[X86_RSI] };
+    for (unsigned i = 0; i < SK_MSG_MAX_REGS; i++)
+        call.mr[i] = r->r[mr_regs[i]];
+    struct cap_reply reply;
+    if (hypercall_invoke(v, &call, &reply) == HYPERCALL_BLOCK)
+        return EXIT_BLOCK;                     /* the call runs again when woken */
+    r->r[X86_RAX] = (uint64_t)reply.error;
+    r->r[X86_RSI] = sk_msginfo_new(0, 0, reply.length);
+    for (unsigned i = 0; i < SK_MSG_MAX_REGS; i++)
+        r->r[mr_regs[i]] = i < reply.length ? reply.mr[i] : 0;
+    svm_skip_instruction(v, 3);
+    return EXIT_RESUME;
+}
+
 static enum exit_action handle_vmmcall(struct vcpu *v)
 {
     struct x86_gprs *r = &v->arch.gprs;
-    if ((uint32_t)r->r[X86_RAX] == VMWARE_BACKDOOR_MAGIC)
-        vmware_backdoor_call(v, r);
-    else
-        r->r[X86_RAX] = (uint64_t)-38;                    /* -ENOSYS: no hypercalls yet */
+    uint32_t call = (uint32_t)r->r[X86_RAX];
+    if (call == VMWARE_BACKDOOR_MAGIC) {
+        vmware_backdoor_call(v, r);           /* from any CPL, as the I/O port */
+    } else if (v->arch.vmcb->save.cpl != 0) {  /* only a domain's kernel may call */
+        svm_inject_exception(v, VECTOR_UD, false, 0);
+        return EXIT_RESUME;
+    } else if (r->r[X86_RAX] == SK_SYS_INVOKE) {
+        return handle_hypercall(v);
+    } else {
+        r->r[X86_RAX] = SK_E_NO_SYSCALL;
+    }
     svm_skip_instruction(v, 3);
     return EXIT_RESUME;
 }

@@ -28,7 +28,8 @@
  *   before it changes anything: an error means nothing changed.
  * CNode invocations name slots of the invoked CNode (dest, slot) and, for
  * copy, mint and move, a source slot in the caller's own cspace (src), so
- * that invoking another domain's CNode hands it a capability.
+ * that invoking another domain's CNode hands it a capability (a move into
+ * another CNode needs the grant right, as a copy always does).
  * From CPL 3 VMMCALL raises #UD (the VMware backdoor, RAX = its magic, is
  * the one exception).
  */
@@ -134,6 +135,17 @@ enum sk_vcpu_reg {
 #define SK_STATE_STOPPED    0u
 #define SK_STATE_RUNNING    1u
 #define SK_STATE_DYING      2u
+
+/* SYSTEM world_info: state. */
+#define SK_WORLD_READY      0u     /* runnable, waiting for a CPU */
+#define SK_WORLD_RUNNING    1u
+#define SK_WORLD_WAITING    2u     /* halted with interrupts on, or in a wait */
+#define SK_WORLD_HALTED     3u     /* halted with interrupts off, or not started */
+#define SK_WORLD_DEAD       4u
+#define SK_NO_CPU           0xFFFFFFFFFFFFFFFFull
+
+/* SYSTEM log_read: up to SK_LOG_READ_MAX bytes in b0..b5, little-endian. */
+#define SK_LOG_READ_MAX     48u
 
 /* DOMAIN grant_msr: rights as SK_RIGHT_READ | SK_RIGHT_WRITE. */
 

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Capability invocations from inside a domain that was given a cspace as
+ * the console is (module arguments "cspace untyped=8 vcpus=2"): boot
+ * capabilities, the SYSTEM object's facts and log, retype, the derivation
+ * tree, notifications (poll, a blocking wait on vCPU 1 ended by a signal
+ * from vCPU 0, delivery as an interrupt), revoke giving all memory back,
+ * and the error codes a malformed call gets.
+ */
+#include "guest.h"
+#include "hypercall.h"
+#include <public/skerry/platform.h>
+
+const char test_name[] = "hypercall";
+
+#define NTFN_VECTOR 0x60
+#define S_NTFN      40      /* slots this test uses */
+#define S_COPY      41
+#define S_RO        42
+#define S_CNODE     43
+#define S_FRAME     44
+#define S_NTFN2     45
+#define S_CHILD_UT  46
+
+static volatile uint32_t ntfn_ready, ap_waiting, ap_woke;
+static volatile uint64_t ap_bits;
+static volatile uint32_t ntfn_interrupts;
+
+static void ntfn_handler(struct guest_frame *f)
+{
+    (void)f;
+    atomic_inc(&ntfn_interrupts);
+    x2apic_eoi();
+}
+
+void test_ap_main(unsigned vcpu)
+{
+    (void)vcpu;
+    struct sk_notification_wait_result w = { 0 };
+    while (!ntfn_ready)
+        pause();
+    ap_waiting = 1;
+    long e = sk_notification_wait(S_NTFN, &w);
+    ap_bits = e == SK_OK ? w.bits : 0xDEAD;
+    ap_woke = 1;
+    guest_halt_forever();
+}
+
+static bool log_contains(const char *needle)
+{
+    /* Read the whole ring through log_read, keeping a window across reads. */
+    static char window[512];
+    size_t have = 0, nlen = strlen(needle);
+    uint64_t seq = 0;
+    for (unsigned rounds = 0; rounds < 20000; rounds++) {
+        struct sk_system_log_read_result r;
+        if (sk_system_log_read(SK_CAP_SYSTEM, seq, &r) != SK_OK || r.len == 0 || r.len > SK_LOG_READ_MAX)
+            return false;
+        if (have + r.len > sizeof window) {
+            memcpy(window, window + have - nlen, nlen);   /* keep a possible partial match */
+            have = nlen;
+        }
+        memcpy(window + have, &r.b0, r.len);
+        have += r.len;
+        for (size_t i = 0; i + nlen <= have; i++)
+            if (memcmp(window + i, needle, nlen) == 0)
+                return true;
+        seq = r.next;
+    }
+    return false;
+}
+
+static void test_boot_caps(void)
+{
+    check(cpuid2(SKERRY_CPUID_ABI, 0).eax == SKERRY_ABI_VERSION, "CPUID 0x40000001 reports ABI 0x%x",
+          SKERRY_ABI_VERSION);
+    struct sk_any_identify_result id = { 0 };
+    long e = sk_any_identify(SK_CAP_SELF_CNODE, &id);
+    check(e == SK_OK && id.type == SK_OBJ_CNODE && id.size == 8 &&
+              id.rights == (SK_RIGHT_READ | SK_RIGHT_WRITE),
+          "slot 1 is its own 256-slot cspace, read-write without grant (type %lu size %lu rights %lu)", id.type,
+          id.size, id.rights);
+    check(sk_any_identify(SK_CAP_SELF_DOMAIN, &id) == SK_OK && id.type == SK_OBJ_DOMAIN && id.rights == SK_RIGHT_READ,
+          "slot 2 is its own domain, read-only");
+    check(sk_any_identify(SK_CAP_SYSTEM, &id) == SK_OK && id.type == SK_OBJ_SYSTEM, "slot 3 is the system");
+    struct sk_system_bootinfo_result bi = { 0 };
+    e = sk_system_bootinfo(SK_CAP_SYSTEM, &bi);
+    check(e == SK_OK && bi.untyped_first == SK_CAP_FIRST_BOOT &&
+              bi.untyped_count == 1 && bi.first_free == SK_CAP_FIRST_BOOT + 1,
+          "bootinfo: one untyped in slot 4, first free slot 5 (%lu, %lu, %lu)", bi.untyped_first,
+          bi.untyped_count, bi.first_free);
+    struct sk_untyped_info_result ui = { 0 };
+    e = sk_untyped_info(SK_CAP_FIRST_BOOT, &ui);
+    check(e == SK_OK && ui.size_bits == 23 && ui.free_bytes == 8u << 20 && (ui.base & ((8u << 20) - 1)) == 0,
+          "the untyped is 8 MiB, aligned, all free (base 0x%lx)", ui.base);
+}
+
+static void test_system(void)
+{
+    struct sk_system_info_result si = { 0 };
+    long e = sk_system_info(SK_CAP_SYSTEM, &si);
+    check(e == SK_OK, "system info");
+    check(si.abi == SKERRY_ABI_VERSION && si.nr_cpus == 2 && si.tsc_khz == tsc_khz(),
+          "system info: ABI, 2 CPUs, the TSC rate CPUID reports (%lu, %lu, %lu)", si.abi, si.nr_cpus, si.tsc_khz);
+    check(si.mem_total > si.mem_free && si.mem_free > 0 && si.nr_domains >= 2,
+          "system info: memory %lu MiB, %lu MiB free, %lu domains", si.mem_total >> 20, si.mem_free >> 20,
+          si.nr_domains);
+    struct sk_domain_info_result me = { 0 };
+    e = sk_domain_info(SK_CAP_SELF_DOMAIN, &me);
+    check(e == SK_OK && me.nr_vcpus == 2 && me.mem_bytes == 16u << 20 &&
+              me.state == SK_STATE_RUNNING,
+          "its own domain: 2 vCPUs, 16 MiB, running (id %lu)", me.id);
+    bool found = false;
+    struct sk_system_domain_info_result d = { 0 };
+    for (uint64_t i = 0; sk_system_domain_info(SK_CAP_SYSTEM, i, &d) == SK_OK; i++) {
+        char name[33] = { 0 };
+        memcpy(name, &d.n0, 32);
+        if (d.id == me.id && memcmp(name, "hypercall", 10) == 0)
+            found = true;
+    }
+    check(found, "the domain list names it");
+    unsigned mine = 0;
+    struct sk_system_world_info_result w = { 0 };
+    for (uint64_t i = 0; sk_system_world_info(SK_CAP_SYSTEM, i, &w) == SK_OK; i++)
+        if (w.domain == me.id) {
+            mine++;
+            if (w.vcpu == 0)
+                check(w.state == SK_WORLD_RUNNING && w.pcpu < 2, "its vCPU 0 is running on CPU %lu", w.pcpu);
+        }
+    check(mine == 2, "the world list has its 2 vCPUs (%u)", mine);
+    check(sk_system_world_info(SK_CAP_SYSTEM, 1u << 20, &w) == SK_E_RANGE, "a world past the last: range error");
+    struct sk_system_irq_info_result irq = { 0 };
+    /* Interrupt lines are the console's: with none booted, there are none. */
+    check(sk_system_irq_info(SK_CAP_SYSTEM, 1u << 20, &irq) == SK_E_RANGE, "an interrupt line past the last");
+    check(log_contains("hypercall: test domain, 2 vCPU(s)"), "the log ring holds the vmkernel's line about it");
+    check(sk_system_null(SK_CAP_SYSTEM) == SK_OK, "the null invocation");
+}
+
+static void test_objects(void)
+{
+    const sk_cptr_t ut = SK_CAP_FIRST_BOOT;
+    check(sk_untyped_retype(ut, SK_OBJ_NOTIFICATION, 0, S_NTFN, 1) == SK_OK, "retype a notification");
+    check(sk_cnode_mint(SK_CAP_SELF_CNODE, S_RO, S_NTFN, SK_RIGHT_READ, 0) == SK_OK, "mint a read-only copy");
+    check(sk_notification_signal(S_RO, 1) == SK_E_INSUFFICIENT_RIGHTS, "it cannot signal");
+    check(sk_cnode_mint(SK_CAP_SELF_CNODE, S_COPY, S_NTFN, SK_RIGHTS_ALL, 0x100) == SK_OK, "mint a badged one");
+    check(sk_notification_signal(S_COPY, 0x1) == SK_OK, "signal through it");
+    struct sk_notification_poll_result p = { 0 };
+    long e = sk_notification_poll(S_NTFN, &p);
+    check(e == SK_OK && p.bits == 0x101, "poll sees badge and bits (0x%lx)", p.bits);
+    check(sk_notification_signal(S_NTFN, 0x4) == SK_OK, "signal again");
+    struct sk_notification_wait_result w = { 0 };
+    check(sk_notification_wait(S_NTFN, &w) == SK_OK && w.bits == 0x4, "a wait with bits pending returns at once");
+
+    /* A blocking wait on vCPU 1, ended by a signal from here. */
+    ntfn_ready = 1;
+    uint64_t t0 = now_us();
+    while (!ap_waiting && now_us() - t0 < 5000000)
+        pause();
+    delay_us(200000);
+    check(ap_waiting && !ap_woke, "vCPU 1 is blocked in its wait");
+    check(sk_notification_signal(S_NTFN, 0x80) == SK_OK, "signal it");
+    t0 = now_us();
+    while (!ap_woke && now_us() - t0 < 5000000)
+        pause();
+    check(ap_woke && ap_bits == 0x80, "vCPU 1's wait returned the bits (0x%lx)", ap_bits);
+
+    /* Delivery as an interrupt on this vCPU. */
+    x2apic_enable();
+    guest_set_handler(NTFN_VECTOR, ntfn_handler);
+    check(sk_notification_bind_vector(S_NTFN, 7) == SK_E_RANGE, "vectors below 32 are refused");
+    check(sk_notification_bind_vector(S_NTFN, NTFN_VECTOR) == SK_OK, "bind it to a vector");
+    sti();
+    check(sk_notification_signal(S_NTFN, 0x2) == SK_OK, "signal");
+    t0 = now_us();
+    while (!ntfn_interrupts && now_us() - t0 < 2000000)
+        pause();
+    cli();
+    check(ntfn_interrupts == 1, "the signal arrived as one interrupt (%u)", ntfn_interrupts);
+    sk_notification_poll(S_NTFN, &p);
+
+    /* Other objects, and the tree. */
+    check(sk_untyped_retype(ut, SK_OBJ_CNODE, 4, S_CNODE, 1) == SK_OK, "retype a 16-slot cnode");
+    check(sk_cnode_copy(S_CNODE, 1, S_COPY) == SK_OK, "copy a capability into it");
+    check(sk_untyped_retype(ut, SK_OBJ_FRAME, 12, S_FRAME, 1) == SK_OK, "retype a frame");
+    struct sk_frame_info_result fi = { 0 };
+    struct sk_untyped_info_result ui = { 0 };
+    sk_untyped_info(ut, &ui);
+    e = sk_frame_info(S_FRAME, &fi);
+    check(e == SK_OK && fi.size == 4096 && fi.phys >= ui.base &&
+              fi.phys < ui.base + (8u << 20),
+          "the frame lies in the untyped (0x%lx)", fi.phys);
+    check(sk_untyped_retype(ut, SK_OBJ_UNTYPED, 20, S_CHILD_UT, 1) == SK_OK, "retype a 1 MiB child untyped");
+    check(sk_untyped_retype(S_CHILD_UT, SK_OBJ_NOTIFICATION, 0, S_NTFN2, 1) == SK_OK, "and a notification from it");
+    check(sk_cnode_delete(SK_CAP_SELF_CNODE, S_CHILD_UT) == SK_E_REVOKE_FIRST, "the child untyped: revoke first");
+    check(sk_untyped_retype(ut, SK_OBJ_FRAME, 21, 60, 4) == SK_E_NOT_ENOUGH_MEMORY, "8 MiB more is too much");
+    check(sk_cnode_revoke(SK_CAP_SELF_CNODE, ut) == SK_OK, "revoke the untyped");
+    struct sk_any_identify_result id = { 0 };
+    check(sk_any_identify(S_NTFN, &id) == SK_E_INVALID_CAPABILITY && sk_any_identify(S_NTFN2, &id) ==
+              SK_E_INVALID_CAPABILITY && sk_any_identify(S_FRAME, &id) == SK_E_INVALID_CAPABILITY,
+          "everything carved from it is gone");
+    check(sk_untyped_info(ut, &ui) == SK_OK && ui.free_bytes == 8u << 20, "all 8 MiB are free again");
+    check(sk_cnode_delete(SK_CAP_SELF_CNODE, ut) == SK_E_ILLEGAL_OPERATION, "a boot untyped cannot be deleted");
+}
+
+static void test_errors(void)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { 0 };
+    check(sk_vmmcall(0x12345678, 0, 0, mr, 0) == SK_E_NO_SYSCALL, "an unknown system call");
+    check(sk_any_identify(4096, 0) == SK_E_FAILED_LOOKUP, "a cptr past the cspace");
+    check(sk_any_identify(0, 0) == SK_E_FAILED_LOOKUP, "cptr 0");
+    check(sk_any_identify(200, 0) == SK_E_INVALID_CAPABILITY, "an empty slot");
+    check(sk_untyped_retype(SK_CAP_SYSTEM, SK_OBJ_FRAME, 12, 50, 1) == SK_E_ILLEGAL_OPERATION,
+          "an untyped invocation on the system");
+    check(sk_domain_destroy(SK_CAP_SELF_DOMAIN) == SK_E_INSUFFICIENT_RIGHTS, "it cannot destroy itself");
+    check(sk_cnode_mint(SK_CAP_SELF_CNODE, 50, SK_CAP_SYSTEM, 0x30, 0) == SK_E_INVALID_ARGUMENT, "unknown rights");
+    check(sk_cnode_copy(SK_CAP_SELF_CNODE, 50, SK_CAP_SELF_CNODE) == SK_E_INSUFFICIENT_RIGHTS,
+          "its own cspace cannot be copied (no grant)");
+    check(sk_cnode_copy(SK_CAP_SELF_CNODE, SK_CAP_SYSTEM, SK_CAP_SYSTEM) == SK_E_DELETE_FIRST, "an occupied slot");
+    sk_msginfo_t out;
+    mr[0] = 50;
+    long e = sk_vmmcall(SK_SYS_INVOKE, SK_CAP_SELF_CNODE, sk_msginfo_new(SK_INV_CNODE_COPY, 0, 1), mr, &out);
+    check(e == SK_E_TRUNCATED_MESSAGE && sk_msginfo_length(out) == 1 && mr[0] == SK_NO_DETAIL,
+          "too few words: truncated message, one reply word (%ld)", e);
+    mr[0] = 50, mr[1] = 9999;
+    e = sk_vmmcall(SK_SYS_INVOKE, SK_CAP_SELF_CNODE, sk_msginfo_new(SK_INV_CNODE_COPY, 0, 2), mr, &out);
+    check(e == SK_E_FAILED_LOOKUP && mr[0] == 1, "a bad source slot: the error names register 1 (%lu)", mr[0]);
+    struct sk_any_identify_result id = { 0 };
+    check(sk_any_identify(50, &id) == SK_E_INVALID_CAPABILITY, "and none of the refused calls made anything");
+}
+
+void test_main(void)
+{
+    if (guest_nr_vcpus < 2) {
+        check(false, "this test needs vcpus=2 (has %u)", guest_nr_vcpus);
+        return;
+    }
+    test_boot_caps();
+    test_system();
+    test_objects();
+    test_errors();
+}
