@@ -6,6 +6,9 @@
 #   CONSOLE_KERNEL, CONSOLE_INITRD                  cloud flavour (the console)
 #   CONSOLE_KERNEL_GENERIC, CONSOLE_INITRD_GENERIC  generic flavour
 #
+# Each initramfs also carries Skerry's vmnix module for its kernel
+# (vmnix/build.mk) and the programs in CONSOLE_PROGRAMS.
+#
 # Logs: build/console/<flavour>.log; unpacked packages and the initramfs tree
 # under build/console/<flavour>/.
 
