@@ -46,6 +46,11 @@ cmd log 30 grep -m 5 ' I: ' /proc/vmware/log
 cmd useradd 30 /usr/sbin/useradd -m vmktest && id vmktest
 cmd eacces 10 su -s /bin/sh vmktest -c 'dd if=/dev/vmkernel of=/dev/null count=0' 2>&1; echo "status \$?"
 cmd eperm 10 chmod 0666 /dev/vmkernel && su -s /bin/sh vmktest -c 'dd if=/dev/vmkernel of=/dev/null count=0' 2>&1; echo "status \$?"; chmod 0600 /dev/vmkernel
+cmd identify 10 vmkcall 3 any_identify
+cmd empty-slot 10 vmkcall 4095 system_null 2>&1; echo "status \$?"
+cmd outside 10 vmkcall 99999 system_null 2>&1; echo "status \$?"
+cmd einval 10 vmkcall 3 system_null 1 2 3 4 5 6 7 8 9 2>&1; echo "status \$?"
+cmd user-vmkcall 10 su -s /bin/sh vmktest -c '/usr/sbin/vmkcall 3 system_null' 2>&1; echo "status \$?"
 cmd vmklogger 10 pidof vmklogger && wc -l /var/log/vmkernel && grep -m 3 'vmkernel: ' /var/log/vmkernel
 cmd vmkwarning 10 [ -f /var/log/vmkwarning ] && echo "kernel: \$(grep -cE ' [WE]: ' /var/log/vmkernel) warnings: \$(grep -cE ' [WE]: ' /var/log/vmkwarning) other: \$(grep -cvE ' [WE]: ' /var/log/vmkwarning)"
 cmd facility 10 logger -p local6.warning -t vmktest "warn-$nonce"; logger -p local6.info -t vmktest "info-$nonce"; sleep 1; for f in vmkernel vmkwarning messages; do echo "\$f: \$(grep -c -- "-$nonce" /var/log/\$f) \$(grep -c -- "warn-$nonce" /var/log/\$f)"; done
@@ -122,6 +127,15 @@ check_output "$d" eacces "Permission denied" "vmnix: an unprivileged user cannot
 check_output "$d" eacces "^status [1-9]" "vmnix: the unprivileged open fails"
 check_output "$d" eperm "Operation not permitted" "vmnix: with mode 0666 an unprivileged open still fails (EPERM, needs CAP_SYS_ADMIN)"
 check_output "$d" eperm "^status [1-9]" "vmnix: the unprivileged open without CAP_SYS_ADMIN fails"
+
+# Invocations from the shell (vmkcall, libvmk, the ioctl): results and each
+# kind of refusal.
+check_output "$d" identify '^mr0=0xa$' "vmnix: vmkcall: identify on slot 3 says SYSTEM (type 10) through /dev/vmkernel"
+check_output "$d" empty-slot 'empty or holds the wrong type .*\(2\)' "vmnix: vmkcall: an empty slot gives SK_E_INVALID_CAPABILITY"
+check_output "$d" empty-slot '^status 1$' "vmnix: vmkcall: an empty slot fails"
+check_output "$d" outside 'outside the capability space \(6\)' "vmnix: vmkcall: a cptr past the cspace gives SK_E_FAILED_LOOKUP"
+check_output "$d" einval 'more than 8 message registers \(-22\)' "vmnix: the ioctl refuses a message of nine registers (EINVAL)"
+check_output "$d" user-vmkcall 'for root only \(-13\)' "vmnix: vmkcall as an unprivileged user: /dev/vmkernel is for root only"
 
 # vmklogger: the ring's lines in /var/log/vmkernel, as syslog wrote them.
 first=$(out vmklogger | sed -n 's/.* vmkernel: //p' | head -n 1)

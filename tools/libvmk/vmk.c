@@ -30,9 +30,9 @@ void vmk_close(void)
     vmk_fd = -1;
 }
 
-long vmk_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS])
+long vmk_call(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS])
 {
-    struct vmnix_invoke req = { .cptr = cap, .msginfo = info };
+    struct vmnix_invoke req = { .cptr = cap, .msginfo = *info };
 
     if (vmk_fd < 0)
         return -EBADF;
@@ -40,7 +40,13 @@ long vmk_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS])
     if (ioctl(vmk_fd, VMNIX_IOC_INVOKE, &req) < 0)
         return -errno;
     memcpy(mr, req.mr, sizeof req.mr);
+    *info = req.msginfo;
     return req.error;
+}
+
+long vmk_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS])
+{
+    return vmk_call(cap, &info, mr);
 }
 
 static const char *const sk_errors[SK_E_NR_ERRORS] = {

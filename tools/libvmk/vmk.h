@@ -25,6 +25,9 @@ void vmk_close(void);
 
 /* One invocation: the generated stubs call it through SK_INVOKE. */
 long vmk_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS]);
+/* The same, with *info replaced by the reply's message info (its length:
+ * how many of mr[] are results, or on an error the detail in mr[0]). */
+long vmk_call(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS]);
 
 /* What an SK_E_* code (>= 0) or a negative errno means, in words. */
 const char *vmk_strerror(long err);
