@@ -136,6 +136,7 @@ long cap_copy(struct cte *dest, struct cte *src, uint8_t rights, uint64_t badge,
     if (rights & ~SK_RIGHTS_ALL)
         return SK_E_INVALID_ARGUMENT;
     struct cap c = src->cap;
+    c.map_domain = c.map_gpa = 0;     /* a frame's copy is not mapped */
     if (mint) {
         if (badge && c.type != SK_OBJ_NOTIFICATION)
             return SK_E_INVALID_ARGUMENT;

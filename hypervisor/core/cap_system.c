@@ -112,24 +112,3 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
         return SK_E_ILLEGAL_OPERATION;
     }
 }
-
-long cap_domain_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, const sk_word_t *a,
-                       struct cap_reply *r)
-{
-    (void)ctx;
-    (void)a;
-    (void)r;
-    struct domain *d = (struct domain *)((char *)c->obj - offsetof(struct domain, kobj));
-    if (label != SK_INV_DOMAIN_INFO)
-        return SK_E_ILLEGAL_OPERATION;  /* only a domain's own (read-only) capability exists yet */
-    struct domain_summary s;
-    for (unsigned i = 0; domain_summary_at(i, &s); i++)
-        if (s.id == d->id) {
-            r->mr[0] = s.id;
-            r->mr[1] = s.nr_vcpus;
-            r->mr[2] = s.mem_bytes;
-            r->mr[3] = s.dying ? SK_STATE_DYING : SK_STATE_RUNNING;
-            return SK_OK;
-        }
-    return SK_E_INVALID_CAPABILITY;
-}

@@ -22,8 +22,24 @@ struct boot_layout {
 };
 const struct boot_layout *hypercall_boot_layout(const struct domain *d);
 
+/* What a domain capability names (in untyped memory, or the vmkernel's
+ * own for a domain's capability to itself). */
+struct domain_object {
+    struct kobject obj;
+    unsigned domain_id;
+};
+
 long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_t *a, struct cap_reply *r);
-long cap_domain_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, const sk_word_t *a,
-                       struct cap_reply *r);
+
+/* cap_domain.c: domain and vCPU objects. */
+long cap_domain_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, struct cte *const *caps,
+                       const sk_word_t *a, struct cap_reply *r);
+long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, struct cte *const *caps,
+                     const sk_word_t *a, struct cap_reply *r);
+struct kobject *cap_domain_create(unsigned type, uint64_t phys, unsigned bits);
+void cap_domain_destroy(struct kobject *obj);
+void cap_domain_finalize(struct cap *cap);
+/* Domains whose end was asked for under the lock (at most max ids). */
+unsigned cap_domain_take_pending(unsigned *ids, unsigned max);
 
 #endif

@@ -23,13 +23,17 @@ unsigned cap_object_bits(unsigned type, unsigned size_bits)
         return size_bits == 12 || size_bits == 21 ? size_bits : 0;
     case SK_OBJ_NOTIFICATION:
         return size_bits == 0 ? CAP_NTFN_BITS : 0;
+    case SK_OBJ_DOMAIN:
+    case SK_OBJ_VCPU:
+        return size_bits == 0 && cap_hooks.create ? CAP_DOMAIN_BITS : 0;
     default:
         return 0;                     /* not made from untyped memory (yet) */
     }
 }
 
-/* Make one object at phys; returns the object header its caps name, if any. */
-static struct kobject *make_object(unsigned type, unsigned size_bits, uint64_t phys, unsigned bits)
+/* Make one object at phys; returns the object header its caps name, if
+ * any, or *failed. */
+static struct kobject *make_object(unsigned type, unsigned size_bits, uint64_t phys, unsigned bits, bool *failed)
 {
     void *mem = cap_memory(phys, 1ull << bits);
     if (type != SK_OBJ_UNTYPED)       /* an untyped's memory is cleared by what it becomes */
@@ -47,6 +51,11 @@ static struct kobject *make_object(unsigned type, unsigned size_bits, uint64_t p
         n->obj.type = SK_OBJ_NOTIFICATION;
         n->vector = -1;
         return &n->obj;
+    }
+    if (type == SK_OBJ_DOMAIN || type == SK_OBJ_VCPU) {
+        struct kobject *o = cap_hooks.create(type, phys, bits);
+        *failed = o == NULL;
+        return o;
     }
     return NULL;
 }
@@ -76,12 +85,22 @@ long cap_retype(struct cte *ut, unsigned type, unsigned size_bits, struct cnode 
     if (start > size || count > (size - start) >> bits)
         return SK_E_NOT_ENOUGH_MEMORY;
 
+    /* Objects first, so that one that cannot be made undoes the others. */
+    static struct kobject *made[CAP_MAX_RETYPE];
+    for (uint64_t i = 0; i < count; i++) {
+        bool failed = false;
+        made[i] = make_object(type, size_bits, ut->cap.base + start + (i << bits), bits, &failed);
+        if (failed) {
+            while (i--)
+                cap_hooks.destroy(made[i]);
+            return SK_E_NOT_ENOUGH_MEMORY;
+        }
+    }
     for (uint64_t i = 0; i < count; i++) {
         uint64_t phys = ut->cap.base + start + (i << bits);
         struct cap c = {
             .type = (uint8_t)type, .rights = SK_RIGHTS_ALL, .base = phys,
-            .size = type == SK_OBJ_CNODE ? size_bits : bits,
-            .obj = make_object(type, size_bits, phys, bits),
+            .size = type == SK_OBJ_CNODE ? size_bits : bits, .obj = made[i],
         };
         struct cte *s = cnode_slot(dest_cn, dest + i);
         s->cap = c;

@@ -55,6 +55,8 @@ static const struct npt_ops host_npt_ops = {
     .alloc_table = npt_alloc_table, .table_at = npt_table_at, .free_table = npt_free_table,
 };
 
+static void log_all_ended(void);
+
 static void free_domain(struct domain *d)
 {
     hypercall_domain_ended(d);
@@ -152,8 +154,95 @@ struct domain *domain_create(const struct domain_config *cfg, const char **why)
     return d;
 }
 
+/* Out of the table, then freed (after which no lookup finds it). */
+static void remove_and_free(struct domain *d)
+{
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    domains[d->id % MAX_DOMAINS] = NULL;
+    unsigned left = --nr_alive;
+    spin_unlock_irqrestore(&domains_lock, flags);
+    free_domain(d);
+    if (left == 0)
+        log_all_ended();
+}
+
+struct domain *domain_create_empty(const char *name, const char **why)
+{
+    struct domain *d = calloc(1, sizeof *d);
+    if (!d) {
+        *why = "out of vmkernel heap";
+        return NULL;
+    }
+    d->id = __atomic_fetch_add(&next_domain_id, 1, __ATOMIC_RELAXED);
+    snprintf(d->name, sizeof d->name, "%s%u", name, d->id);
+    d->cap_built = true;
+    if (svm_domain_init(d) < 0 || npt_init(&d->arch.npt, &host_npt_ops, NULL) < 0) {
+        *why = "out of memory for control structures";
+        free_domain(d);
+        return NULL;
+    }
+    vdev_platform_init(d);
+    domain_add_port_handler(d, &vdev_debug_port);
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    bool room = domains[d->id % MAX_DOMAINS] == NULL;
+    if (room) {
+        domains[d->id % MAX_DOMAINS] = d;
+        nr_alive++;
+    }
+    spin_unlock_irqrestore(&domains_lock, flags);
+    if (!room) {
+        *why = "too many domains";
+        free_domain(d);
+        return NULL;
+    }
+    log_info("dom%u %s: created through a capability", d->id, d->name);
+    return d;
+}
+
+struct domain *domain_lookup(unsigned id)
+{
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    struct domain *d = domains[id % MAX_DOMAINS];
+    if (d && d->id != id)
+        d = NULL;
+    spin_unlock_irqrestore(&domains_lock, flags);
+    return d;
+}
+
+void domain_vcpu_started(struct domain *d)
+{
+    __atomic_add_fetch(&d->nr_vcpus_alive, 1, __ATOMIC_ACQ_REL);
+}
+
+void domain_release(struct domain *d)
+{
+    if (__atomic_load_n(&d->nr_vcpus_alive, __ATOMIC_ACQUIRE) != 0) {
+        domain_kill(d, "its last capability was deleted");
+        return;
+    }
+    /* No vCPU ever ran: nothing will call domain_vcpu_stopped. */
+    d->dying = true;
+    log_info("dom%u %s: ended (its last capability was deleted before it ran)", d->id, d->name);
+    remove_and_free(d);
+}
+
+/* A capability-built domain's RAM: whatever its nested page tables map,
+ * within one page (frames are not contiguous in host memory). */
+static void *mapped_gpa_to_host(struct domain *d, uint64_t gpa, uint64_t len)
+{
+    uint64_t hpa, last;
+    unsigned perms;
+    if (len == 0 || gpa + len < gpa || (gpa & ~0xFFFull) != ((gpa + len - 1) & ~0xFFFull))
+        return NULL;
+    if (!npt_lookup(&d->arch.npt, gpa, &hpa, &perms) || !npt_lookup(&d->arch.npt, gpa + len - 1, &last, NULL))
+        return NULL;
+    return phys_to_virt(hpa);
+}
+
 void *domain_gpa_to_host(struct domain *d, uint64_t gpa, uint64_t len)
 {
+    if (d->cap_built)
+        return mapped_gpa_to_host(d, gpa, len);
     if (d->identity_mapped) {
         for (unsigned i = 0; i < d->nr_ram; i++)
             if (gpa >= d->ram[i].base && len <= d->ram[i].end - gpa && gpa < d->ram[i].end)
@@ -192,8 +281,6 @@ void domain_kill(struct domain *d, const char *fmt, ...)
     sched_stop_domain(d);
 }
 
-static void log_all_ended(void);
-
 static void log_exit_counts(const struct domain *d)
 {
     if (!d)
@@ -219,13 +306,7 @@ void domain_vcpu_stopped(struct vcpu *v)
         return;
     log_exit_counts(d);
     log_info("dom%u %s: ended (%s)", d->id, d->name, d->end_reason);
-    uint64_t flags = spin_lock_irqsave(&domains_lock);
-    domains[d->id % MAX_DOMAINS] = NULL;
-    unsigned left = --nr_alive;
-    spin_unlock_irqrestore(&domains_lock, flags);
-    free_domain(d);
-    if (left == 0)
-        log_all_ended();
+    remove_and_free(d);
 }
 
 static void log_all_ended(void)
@@ -280,7 +361,8 @@ bool domain_summary_at(unsigned i, struct domain_summary *out)
         const struct domain *d = domains[k];
         if (!d || i--)
             continue;
-        *out = (struct domain_summary){ .id = d->id, .nr_vcpus = d->nr_vcpus, .mem_bytes = domain_mem_bytes(d),
+        *out = (struct domain_summary){ .id = d->id, .nr_vcpus = d->nr_vcpus,
+                                        .mem_bytes = d->cap_built ? d->mapped_bytes : domain_mem_bytes(d),
                                         .dying = d->dying };
         memcpy(out->name, d->name, sizeof out->name);
         found = true;

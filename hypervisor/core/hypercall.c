@@ -11,12 +11,30 @@
 #include <skerry/hypercall.h>
 #include <skerry/log.h>
 #include <skerry/memory.h>
+#include <skerry/percpu.h>
 #include <skerry/spinlock.h>
 #include <skerry/vcpu.h>
 #include <public/skerry/invocations.h>
 #include "cap_system.h"
 
 static spinlock_t cap_lock = SPINLOCK_INIT;
+static int cap_lock_cpu = -1;    /* the CPU holding it: ending a domain under it re-enters */
+
+static uint64_t cap_lock_take(void)
+{
+    uint64_t flags = spin_lock_irqsave(&cap_lock);
+    cap_lock_cpu = (int)this_cpu_id();
+    return flags;
+}
+
+static void cap_lock_drop(uint64_t flags)
+{
+    cap_lock_cpu = -1;
+    spin_unlock_irqrestore(&cap_lock, flags);
+}
+
+/* Domains' own capabilities to themselves (not in any untyped memory). */
+static struct domain_object self_objects[MAX_DOMAINS];
 
 /* The vmkernel itself, as SK_CAP_SYSTEM names it. */
 static struct kobject system_object = { .type = SK_OBJ_SYSTEM, .pinned = true };
@@ -70,8 +88,10 @@ static void unbind(struct notification *n)
 
 static void finalize(struct cap *cap)
 {
-    if (cap->type != SK_OBJ_NOTIFICATION)
+    if (cap->type != SK_OBJ_NOTIFICATION) {
+        cap_domain_finalize(cap);
         return;
+    }
     struct notification *n = (struct notification *)cap->obj;
     unbind(n);
     if (n->waiter) {
@@ -123,24 +143,39 @@ static long notification_env(struct hypercall_ctx *ctx, struct cap *c, uint64_t 
 static long env_invoke(void *ctx, struct cap *target, uint64_t label, struct cte *const *caps,
                        const sk_word_t *args, struct cap_reply *reply)
 {
-    (void)caps;
     switch (target->type) {
     case SK_OBJ_SYSTEM:
         return cap_system_invoke(ctx, label, args, reply);
     case SK_OBJ_DOMAIN:
-        return cap_domain_invoke(ctx, target, label, args, reply);
+        return cap_domain_invoke(ctx, target, label, caps, args, reply);
+    case SK_OBJ_VCPU:
+        return cap_vcpu_invoke(ctx, target, label, caps, args, reply);
     case SK_OBJ_NOTIFICATION:
         return notification_env(ctx, target, label, args, reply);
     default:
-        /* vCPU, frame mapping, IRQ handler and I/O-request objects cannot
-         * be made yet: no capability to one exists. */
+        /* IRQ handler and I/O-request objects cannot be made yet: no
+         * capability to one exists. */
         return SK_E_ILLEGAL_OPERATION;
     }
 }
 
 static const struct cap_env vmkernel_env = {
     .phys_to_ptr = phys_to_ptr, .invoke = env_invoke, .notify = notify, .finalize = finalize,
+    .create = cap_domain_create, .destroy = cap_domain_destroy,
 };
+
+/* Domains whose end was asked for: ended with the lock still held (the
+ * core is done, so freeing one may re-enter hypercall_domain_ended). */
+static void end_pending_domains(void)
+{
+    unsigned ids[MAX_DOMAINS];
+    unsigned n = cap_domain_take_pending(ids, MAX_DOMAINS);
+    for (unsigned i = 0; i < n; i++) {
+        struct domain *d = domain_lookup(ids[i]);
+        if (d)
+            domain_release(d);
+    }
+}
 
 /* ---- the hypercall ---- */
 
@@ -159,14 +194,15 @@ enum hypercall_outcome hypercall_invoke(struct vcpu *v, const struct cap_call *c
 {
     static bool env_set;
     struct hypercall_ctx ctx = { .vcpu = v };
-    uint64_t flags = spin_lock_irqsave(&cap_lock);
+    uint64_t flags = cap_lock_take();
     if (!env_set) {
         cap_set_env(&vmkernel_env);
         env_set = true;
     }
     end_wait(v);
     cap_invoke(&ctx, v->dom->cspace, call, reply);
-    spin_unlock_irqrestore(&cap_lock, flags);
+    end_pending_domains();
+    cap_lock_drop(flags);
     return ctx.block ? HYPERCALL_BLOCK : HYPERCALL_DONE;
 }
 
@@ -194,20 +230,23 @@ int hypercall_grant_boot_caps(struct domain *d, unsigned radix, uint64_t untyped
         free(cn);
         return -1;
     }
-    uint64_t flags = spin_lock_irqsave(&cap_lock);
+    uint64_t flags = cap_lock_take();
     cap_set_env(&vmkernel_env);
     cnode_init(cn, radix, slots, true);
-    d->kobj = (struct kobject){ .type = SK_OBJ_DOMAIN, .pinned = true };
+    struct domain_object *self = &self_objects[d->id % MAX_DOMAINS];
+    *self = (struct domain_object){ .obj = { .type = SK_OBJ_DOMAIN, .pinned = true }, .domain_id = d->id };
     /* No grant on its own cspace and domain: those cannot leave it, so
-     * nothing outlives the domain that names them. */
+     * nothing outlives the domain that names them.  Control of itself maps
+     * frames into its own address space (how vmx reaches a VM's memory). */
     cap_install(&slots[SK_CAP_SELF_CNODE], &(struct cap){ .type = SK_OBJ_CNODE,
                 .rights = SK_RIGHT_READ | SK_RIGHT_WRITE, .obj = &cn->obj, .size = radix });
-    cap_install(&slots[SK_CAP_SELF_DOMAIN], &(struct cap){ .type = SK_OBJ_DOMAIN, .rights = SK_RIGHT_READ,
-                                                           .obj = &d->kobj, .base = d->id });
+    cap_install(&slots[SK_CAP_SELF_DOMAIN], &(struct cap){ .type = SK_OBJ_DOMAIN,
+                .rights = SK_RIGHT_READ | SK_RIGHT_CONTROL,
+                                                           .obj = &self->obj, .base = d->id });
     cap_install(&slots[SK_CAP_SYSTEM], &(struct cap){ .type = SK_OBJ_SYSTEM,
                 .rights = SK_RIGHT_READ | SK_RIGHT_GRANT, .obj = &system_object });
     d->cspace = cn;
-    spin_unlock_irqrestore(&cap_lock, flags);
+    cap_lock_drop(flags);
 
     /* Untyped memory in the largest aligned blocks the allocator has. */
     uint64_t slot = SK_CAP_FIRST_BOOT, given = 0;
@@ -221,12 +260,12 @@ int hypercall_grant_boot_caps(struct domain *d, unsigned radix, uint64_t untyped
             bits--;
             continue;
         }
-        flags = spin_lock_irqsave(&cap_lock);
+        flags = cap_lock_take();
         bool kept = record_untyped(d, virt_to_phys(p), bits);
         if (kept)
             cap_install(&slots[slot++], &(struct cap){ .type = SK_OBJ_UNTYPED, .rights = SK_RIGHTS_ALL,
                                                        .base = virt_to_phys(p), .size = bits });
-        spin_unlock_irqrestore(&cap_lock, flags);
+        cap_lock_drop(flags);
         if (!kept) {
             frames_free(p, size / FRAME_SIZE);
             result = -1;
@@ -262,7 +301,9 @@ static struct boot_untyped *boot_record(const struct domain *d, const struct cte
 void hypercall_domain_ended(struct domain *d)
 {
     struct cnode *cn = d->cspace;
-    uint64_t flags = spin_lock_irqsave(&cap_lock);
+    /* Under the lock already when a hypercall ends a domain (end_pending_domains). */
+    bool nested = cap_lock_cpu == (int)this_cpu_id();
+    uint64_t flags = nested ? 0 : cap_lock_take();
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
@@ -273,7 +314,8 @@ void hypercall_domain_ended(struct domain *d)
                 unbind(bindings[k]);
     }
     if (!cn) {
-        spin_unlock_irqrestore(&cap_lock, flags);
+        if (!nested)
+            cap_lock_drop(flags);
         return;
     }
     uint64_t nslots = 1ull << cn->radix, returned = 0;
@@ -302,7 +344,8 @@ void hypercall_domain_ended(struct domain *d)
         if (boot_untyped[i].owner == d)
             boot_untyped[i].owner = &handed_on;
     d->cspace = NULL;
-    spin_unlock_irqrestore(&cap_lock, flags);
+    if (!nested)
+        cap_lock_drop(flags);
     frames_free(cn->slots, (nslots * sizeof(struct cte) + FRAME_SIZE - 1) / FRAME_SIZE);
     free(cn);
     if (returned)

@@ -80,8 +80,9 @@ static void test_boot_caps(void)
               id.rights == (SK_RIGHT_READ | SK_RIGHT_WRITE),
           "slot 1 is its own 256-slot cspace, read-write without grant (type %lu size %lu rights %lu)", id.type,
           id.size, id.rights);
-    check(sk_any_identify(SK_CAP_SELF_DOMAIN, &id) == SK_OK && id.type == SK_OBJ_DOMAIN && id.rights == SK_RIGHT_READ,
-          "slot 2 is its own domain, read-only");
+    check(sk_any_identify(SK_CAP_SELF_DOMAIN, &id) == SK_OK && id.type == SK_OBJ_DOMAIN &&
+              id.rights == (SK_RIGHT_READ | SK_RIGHT_CONTROL),
+          "slot 2 is its own domain, read and control, no grant");
     check(sk_any_identify(SK_CAP_SYSTEM, &id) == SK_OK && id.type == SK_OBJ_SYSTEM, "slot 3 is the system");
     struct sk_system_bootinfo_result bi = { 0 };
     e = sk_system_bootinfo(SK_CAP_SYSTEM, &bi);
@@ -202,6 +203,114 @@ static void test_objects(void)
     check(sk_cnode_delete(SK_CAP_SELF_CNODE, ut) == SK_E_ILLEGAL_OPERATION, "a boot untyped cannot be deleted");
 }
 
+/*
+ * A child domain built through capabilities, as vmx will build a VM: one
+ * 2 MiB frame holds its page tables, GDT and code; the parent writes them
+ * through its own mapping of the frame, then maps a copy of the frame
+ * capability into the child at 0 and starts its one vCPU in long mode.
+ * The child prints on the debug port and leaves a marker in the shared
+ * frame; revoking the untyped ends it.
+ */
+#define S_DOM      50
+#define S_VCPU     51
+#define S_BIG      52
+#define S_BIG2     53
+#define PARENT_VA  0x40000000ul       /* where the parent maps the frame */
+
+static const uint8_t child_code[] = {
+    0x66, 0xBA, 0xE9, 0x00,                         /* mov dx, 0xE9 */
+    0x48, 0xBE, 0x00, 0x51, 0, 0, 0, 0, 0, 0,       /* mov rsi, 0x5100 */
+    0x8A, 0x06,                                     /* 1: mov al, [rsi] */
+    0x84, 0xC0,                                     /* test al, al */
+    0x74, 0x06,                                     /* jz 2f */
+    0xEE,                                           /* out dx, al */
+    0x48, 0xFF, 0xC6,                               /* inc rsi */
+    0xEB, 0xF4,                                     /* jmp 1b */
+    0xC7, 0x04, 0x25, 0x00, 0x60, 0, 0,             /* 2: mov dword [0x6000], */
+    0x0D, 0xF0, 0x0D, 0x60,                         /*    0x600DF00D */
+    0xFB, 0xF4, 0xEB, 0xFD,                         /* sti; 3: hlt; jmp 3b */
+};
+
+static void test_child_domain(void)
+{
+    const sk_cptr_t ut = SK_CAP_FIRST_BOOT;
+    struct sk_system_info_result before = { 0 }, after = { 0 };
+    check(sk_untyped_retype(ut, SK_OBJ_FRAME, 21, S_BIG, 1) == SK_OK, "child: a 2 MiB frame");
+    check(sk_domain_map_frame(SK_CAP_SELF_DOMAIN, S_BIG, PARENT_VA + 0x1000, SK_RIGHT_READ) == SK_E_ALIGNMENT,
+          "child: a 2 MiB frame maps only at a 2 MiB boundary");
+    check(sk_domain_map_frame(SK_CAP_SELF_DOMAIN, S_BIG, 0, SK_RIGHT_READ) == SK_E_DELETE_FIRST,
+          "child: not over the parent's own RAM");
+    check(sk_domain_map_frame(SK_CAP_SELF_DOMAIN, S_BIG, PARENT_VA, SK_RIGHT_READ | SK_RIGHT_WRITE) == SK_OK,
+          "child: the parent maps the frame into itself");
+    sk_system_info(SK_CAP_SYSTEM, &before);         /* (after its own nested page tables grew) */
+    check(sk_untyped_retype(ut, SK_OBJ_DOMAIN, 0, S_DOM, 1) == SK_OK, "child: retype a domain");
+    check(sk_untyped_retype(ut, SK_OBJ_VCPU, 0, S_VCPU, 1) == SK_OK, "child: retype a vCPU");
+    check(sk_domain_map_frame(SK_CAP_SELF_DOMAIN, S_BIG, PARENT_VA + (2u << 20), SK_RIGHT_READ) == SK_E_DELETE_FIRST,
+          "child: a frame capability maps once");
+    volatile uint8_t *mem = (volatile uint8_t *)PARENT_VA;
+    bool zero = true;
+    for (unsigned i = 0; i < (2u << 20); i += 4096)
+        zero &= mem[i] == 0;
+    check(zero, "child: the new frame reads as zeros");
+    volatile uint64_t *q = (volatile uint64_t *)PARENT_VA;
+    q[0x1000 / 8] = 0x2003;                         /* PML4[0] -> PDPT */
+    q[0x2000 / 8] = 0x3003;                         /* PDPT[0] -> PD */
+    q[0x3000 / 8] = 0x83;                           /* PD[0]: 2 MiB at 0 */
+    q[0x4000 / 8 + 2] = 0x00AF9A000000FFFFull;      /* GDT: 64-bit code at 0x10 */
+    q[0x4000 / 8 + 3] = 0x00CF92000000FFFFull;      /* data at 0x18 */
+    for (unsigned i = 0; i < sizeof child_code; i++)
+        mem[0x5000 + i] = child_code[i];
+    const char msg[] = "child says hello\n";
+    for (unsigned i = 0; i < sizeof msg; i++)
+        mem[0x5100 + i] = (uint8_t)msg[i];
+
+    check(sk_cnode_copy(SK_CAP_SELF_CNODE, S_BIG2, S_BIG) == SK_OK, "child: copy the frame capability");
+    check(sk_domain_map_frame(S_DOM, S_BIG2, 0, SK_RIGHT_READ | SK_RIGHT_WRITE) == SK_OK,
+          "child: map the copy into the child at 0");
+    const char name[32] = "child";
+    const uint64_t *nw = (const uint64_t *)name;
+    check(sk_domain_set_name(S_DOM, nw[0], nw[1], nw[2], nw[3]) == SK_OK, "child: name it");
+    check(sk_vcpu_start(S_VCPU) == SK_E_INVALID_CAPABILITY, "child: an unbound vCPU cannot start");
+    check(sk_vcpu_bind(S_VCPU, S_DOM, 1) == SK_E_RANGE, "child: vCPUs are bound in order");
+    check(sk_vcpu_bind(S_VCPU, S_DOM, 0) == SK_OK, "child: bind the vCPU as its vCPU 0");
+    check(sk_vcpu_long_mode(S_VCPU, 0x5000, 0x1234, 0x4000, 0x1F) == SK_E_ALIGNMENT, "child: CR3 must be aligned");
+    check(sk_vcpu_long_mode(S_VCPU, 0x5000, 0x1000, 0x4000, 0x1F) == SK_OK, "child: long mode at 0x5000");
+    check(sk_vcpu_write_reg(S_VCPU, SK_REG_CR0, 0) == SK_E_INVALID_ARGUMENT, "child: CR0 is not written directly");
+    check(sk_vcpu_write_reg(S_VCPU, SK_REG_RBX, 0x1234) == SK_OK, "child: write RBX");
+    struct sk_vcpu_read_reg_result reg = { 0 };
+    long e = sk_vcpu_read_reg(S_VCPU, SK_REG_RIP, &reg);
+    check(e == SK_OK && reg.value == 0x5000, "child: RIP reads back 0x5000 (0x%lx)", reg.value);
+    struct sk_domain_info_result di = { 0 };
+    e = sk_domain_info(S_DOM, &di);
+    check(e == SK_OK && di.nr_vcpus == 1 && di.mem_bytes == 2u << 20 && di.state == SK_STATE_STOPPED,
+          "child: 1 vCPU, 2 MiB, not started (%lu, %lu, %lu)", di.nr_vcpus, di.mem_bytes, di.state);
+    check(sk_vcpu_start(S_VCPU) == SK_OK, "child: start it");
+    check(sk_vcpu_start(S_VCPU) == SK_E_BUSY, "child: a started vCPU cannot start again");
+    check(sk_vcpu_write_reg(S_VCPU, SK_REG_RBX, 0) == SK_E_BUSY, "child: nor have its registers written");
+    volatile uint32_t *marker = (volatile uint32_t *)(PARENT_VA + 0x6000);
+    uint64_t t0 = now_us();
+    while (*marker != 0x600DF00D && now_us() - t0 < 10000000)
+        pause();
+    check(*marker == 0x600DF00D, "child: it ran and wrote its marker into the shared frame");
+    e = sk_domain_info(S_DOM, &di);
+    check(e == SK_OK && di.state == SK_STATE_RUNNING, "child: its domain is running");
+
+    check(sk_cnode_revoke(SK_CAP_SELF_CNODE, ut) == SK_OK, "child: revoke the untyped it was made from");
+    check(sk_domain_info(S_DOM, &di) == SK_E_INVALID_CAPABILITY, "child: its capability is gone");
+    struct sk_untyped_info_result ui = { 0 };
+    e = sk_untyped_info(ut, &ui);
+    check(e == SK_OK && ui.free_bytes == 8u << 20, "child: all 8 MiB of untyped are free again");
+    /* The child's vCPU stops at its next exit; then its structures are freed. */
+    t0 = now_us();
+    do
+        sk_system_info(SK_CAP_SYSTEM, &after);
+    while ((after.nr_domains != before.nr_domains || after.mem_free != before.mem_free) &&
+           now_us() - t0 < 5000000);
+    check(after.nr_domains == before.nr_domains && after.mem_free == before.mem_free,
+          "child: it ended and the vmkernel's free memory is back to %lu KiB (%lu)", before.mem_free >> 10,
+          after.mem_free >> 10);
+}
+
 static void test_errors(void)
 {
     sk_word_t mr[SK_MSG_MAX_REGS] = { 0 };
@@ -211,7 +320,7 @@ static void test_errors(void)
     check(sk_any_identify(200, 0) == SK_E_INVALID_CAPABILITY, "an empty slot");
     check(sk_untyped_retype(SK_CAP_SYSTEM, SK_OBJ_FRAME, 12, 50, 1) == SK_E_ILLEGAL_OPERATION,
           "an untyped invocation on the system");
-    check(sk_domain_destroy(SK_CAP_SELF_DOMAIN) == SK_E_INSUFFICIENT_RIGHTS, "it cannot destroy itself");
+    check(sk_domain_destroy(SK_CAP_SELF_DOMAIN) == SK_E_ILLEGAL_OPERATION, "it cannot destroy itself");
     check(sk_cnode_mint(SK_CAP_SELF_CNODE, 50, SK_CAP_SYSTEM, 0x30, 0) == SK_E_INVALID_ARGUMENT, "unknown rights");
     check(sk_cnode_copy(SK_CAP_SELF_CNODE, 50, SK_CAP_SELF_CNODE) == SK_E_INSUFFICIENT_RIGHTS,
           "its own cspace cannot be copied (no grant)");
@@ -237,5 +346,6 @@ void test_main(void)
     test_boot_caps();
     test_system();
     test_objects();
+    test_child_domain();
     test_errors();
 }

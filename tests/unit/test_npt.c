@@ -350,6 +350,27 @@ static void test_destroy(void)
     CHECK_EQ(pool.bad_lookups, 0, "no bad table address handed to table_at");
 }
 
+static void test_unmap(void)
+{
+    fresh(100);
+    npt_init(&npt, &ops, &pool);
+    uint64_t hpa;
+    CHECK_EQ(npt_map(&npt, 0x200000, 0x40000000, 0x200000, NPT_RWX), 0, "map a 2 MiB page");
+    CHECK_EQ(npt_map(&npt, 0x1000, 0x5000, 0x2000, NPT_RWX), 0, "and two 4 KiB pages");
+    CHECK_EQ(npt_unmap(&npt, 0x200000, 0x1000), -1, "part of a large page cannot be unmapped");
+    CHECK_EQ(npt_unmap(&npt, 0x1000, 0x3000), -1, "nor a range with an unmapped page");
+    CHECK(npt_lookup(&npt, 0x1000, &hpa, NULL) && npt_lookup(&npt, 0x200000, &hpa, NULL),
+          "a refused unmap removes nothing");
+    CHECK_EQ(npt_unmap(&npt, 0x2000, 0x1000), 0, "unmap one 4 KiB page");
+    CHECK(!npt_lookup(&npt, 0x2000, &hpa, NULL) && npt_lookup(&npt, 0x1000, &hpa, NULL) && hpa == 0x5000,
+          "only that page is gone");
+    CHECK_EQ(npt_unmap(&npt, 0x200000, 0x200000), 0, "unmap the large page");
+    CHECK(!npt_lookup(&npt, 0x3FFFFF, &hpa, NULL), "it is gone");
+    CHECK_EQ(npt_unmap(&npt, 0x200000, 0x200000), -1, "unmapping it again fails");
+    CHECK_EQ(npt_unmap(&npt, 0x1001, 0x1000), -1, "an unaligned address fails");
+    npt_destroy(&npt);
+}
+
 int main(void)
 {
     pool.pages = aligned_alloc(4096, POOL * 4096);
@@ -363,6 +384,7 @@ int main(void)
     test_map_rejects();
     test_map_alloc_failure();
     test_destroy();
+    test_unmap();
     free(pool.pages);
     CHECK_DONE();
 }

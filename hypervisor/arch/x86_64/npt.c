@@ -126,3 +126,42 @@ void npt_destroy(struct npt *npt)
         free_level(npt, npt->root, 4);
     npt->root = NULL;
 }
+
+/* The entry that maps gpa (a PDE for a large page, else a PTE), or NULL. */
+static uint64_t *leaf_entry(const struct npt *npt, uint64_t gpa)
+{
+    uint64_t e = npt->root[pml4_index(gpa)];
+    if (!(e & PTE_PRESENT))
+        return NULL;
+    uint64_t *pdpt = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
+    e = pdpt[pdpt_index(gpa)];
+    if (!(e & PTE_PRESENT))
+        return NULL;
+    uint64_t *pd = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
+    if (!(pd[pd_index(gpa)] & PTE_PRESENT) || (pd[pd_index(gpa)] & PTE_LARGE))
+        return &pd[pd_index(gpa)];
+    uint64_t *pt = npt->ops->table_at(npt->ctx, pd[pd_index(gpa)] & PTE_ADDR_MASK);
+    return &pt[pt_index(gpa)];
+}
+
+int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size)
+{
+    if ((gpa | size) & (PAGE_SIZE_4K - 1))
+        return -1;
+    /* Check first: every page mapped, no large page only partly covered. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint64_t off = 0; off < size;) {
+            uint64_t *e = leaf_entry(npt, gpa + off);
+            if (!e || !(*e & PTE_PRESENT))
+                return -1;
+            bool large = (*e & PTE_LARGE) != 0;
+            uint64_t step = large ? PAGE_SIZE_2M : PAGE_SIZE_4K;
+            if (large && (((gpa + off) & (PAGE_SIZE_2M - 1)) || size - off < PAGE_SIZE_2M))
+                return -1;
+            if (pass == 1)
+                *e = 0;
+            off += step;
+        }
+    }
+    return 0;
+}

@@ -43,6 +43,9 @@ struct cap {
     uint64_t base;
     uint64_t size;
     uint64_t free_offset;         /* untyped: bytes carved so far */
+    /* frame: where this capability maps it (each copy maps once, as in
+     * seL4): the domain's id + 1 (0: not mapped) and the address. */
+    uint64_t map_domain, map_gpa;
 };
 
 /* A capability slot.  Tree links point at slots; moves relink them. */
@@ -70,6 +73,7 @@ struct notification {
 
 #define CAP_CTE_BITS       7u     /* a slot takes at most 128 bytes */
 #define CAP_NTFN_BITS      7u
+#define CAP_DOMAIN_BITS    12u    /* a domain or vCPU object: 4 KiB of untyped */
 #define CAP_MIN_RADIX      1u
 #define CAP_MAX_RADIX      16u
 #define CAP_MIN_UNTYPED    12u
@@ -105,6 +109,11 @@ struct cap_env {
     void (*notify)(struct notification *n);
     /* An object of this type is being freed (unmap it, unbind it). */
     void (*finalize)(struct cap *cap);
+    /* Make a domain or vCPU object in untyped memory at phys (2^bits
+     * bytes, zeroed); NULL if it cannot be made.  destroy() undoes one
+     * that was never named by a capability. */
+    struct kobject *(*create)(unsigned type, uint64_t phys, unsigned bits);
+    void (*destroy)(struct kobject *obj);
 };
 void cap_set_env(const struct cap_env *env);
 

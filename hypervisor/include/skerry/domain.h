@@ -96,8 +96,11 @@ struct domain {
     struct ram_range ram[MAX_RAM_RANGES];
     unsigned nr_ram;
     struct console_platform *console;  /* console-only devices and state */
-    struct kobject kobj;          /* what its domain capabilities name */
     struct cnode *cspace;         /* its capabilities, or NULL: it holds none */
+    /* Built through capabilities (cap_domain.c): RAM is the frames mapped
+     * into its nested page tables, vCPUs are bound one by one. */
+    bool cap_built;
+    uint64_t mapped_bytes;
     struct arch_domain arch;
 };
 
@@ -116,6 +119,16 @@ struct domain_config {
 
 /* Emulate ports [first, first+count) for d; -1 if the table is full. */
 int domain_add_port_handler(struct domain *d, const struct port_handler *h);
+
+/* A domain with no RAM and no vCPU yet, for the capability interface. */
+struct domain *domain_create_empty(const char *name, const char **why);
+/* The live domain with this id, or NULL.  Callers hold the capability
+ * lock, which keeps it from being freed (free_domain takes it first). */
+struct domain *domain_lookup(unsigned id);
+/* Its last capability went: end it (and free it now if no vCPU ever ran). */
+void domain_release(struct domain *d);
+/* A bound vCPU of a capability-built domain starts: it counts as alive. */
+void domain_vcpu_started(struct domain *d);
 
 /* Create a domain with zeroed RAM; NULL (with *why) if it cannot be built. */
 struct domain *domain_create(const struct domain_config *cfg, const char **why);

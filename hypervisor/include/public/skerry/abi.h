@@ -113,7 +113,7 @@ static inline unsigned sk_msginfo_length(sk_msginfo_t m) { return (unsigned)m & 
 /* Domain 0's cspace at boot: these slots, then what SYSTEM bootinfo lists. */
 #define SK_CAP_NULL         0u     /* always empty */
 #define SK_CAP_SELF_CNODE   1u     /* its own cspace */
-#define SK_CAP_SELF_DOMAIN  2u     /* its own domain (read only) */
+#define SK_CAP_SELF_DOMAIN  2u     /* its own domain (read, control: map frames into itself) */
 #define SK_CAP_SYSTEM       3u     /* the vmkernel's facts and log */
 #define SK_CAP_FIRST_BOOT   4u     /* untyped, IRQ handlers, I/O ports follow */
 #define SK_DOM0_CSPACE_BITS 12u    /* 4096 slots */
@@ -146,6 +146,21 @@ enum sk_vcpu_reg {
 
 /* SYSTEM log_read: up to SK_LOG_READ_MAX bytes in b0..b5, little-endian. */
 #define SK_LOG_READ_MAX     48u
+
+/*
+ * Building a domain: retype untyped into a DOMAIN and VCPUs (size_bits 0;
+ * 4 KiB of untyped each), bind the vCPUs in order (index 0, 1, ...), map
+ * frames (DOMAIN map_frame: rights SK_RIGHT_READ, optionally
+ * SK_RIGHT_WRITE; the address aligned to the frame's size and below
+ * 0xFEC00000; each frame capability maps once, so copy it to map it
+ * twice; in an identity-mapped domain such as the console a frame maps at
+ * its own physical address), set the registers (VCPU write_reg: the
+ * general registers, RIP, RFLAGS; VCPU long_mode: 64-bit mode at entry
+ * with paging at cr3 and flat CS 0x10, DS 0x18 from the GDT), then VCPU
+ * start.  Deleting the last capability to a domain (or DOMAIN destroy)
+ * ends it.  Not yet: VCPU stop, exception injection, DOMAIN grant_ioports,
+ * grant_msr, assign_irq (SK_E_ILLEGAL_OPERATION).
+ */
 
 /* DOMAIN grant_msr: rights as SK_RIGHT_READ | SK_RIGHT_WRITE. */
 

@@ -30,6 +30,7 @@ enum sk_label {
     SK_INV_VCPU_INJECT = 67,
     SK_INV_VCPU_START = 68,
     SK_INV_VCPU_STOP = 69,
+    SK_INV_VCPU_LONG_MODE = 70,
     SK_INV_FRAME_INFO = 80,
     SK_INV_NOTIFICATION_SIGNAL = 96,
     SK_INV_NOTIFICATION_POLL = 97,
@@ -65,7 +66,7 @@ enum sk_label {
     X(SK_INV_UNTYPED_INFO, SK_OBJ_UNTYPED, SK_RIGHT_READ, 0, 0, 3, "untyped_info") \
     X(SK_INV_DOMAIN_INFO, SK_OBJ_DOMAIN, SK_RIGHT_READ, 0, 0, 4, "domain_info") \
     X(SK_INV_DOMAIN_MAP_FRAME, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 1, 2, 0, "domain_map_frame") \
-    X(SK_INV_DOMAIN_UNMAP_FRAME, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 0, 1, 0, "domain_unmap_frame") \
+    X(SK_INV_DOMAIN_UNMAP_FRAME, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 1, 0, 0, "domain_unmap_frame") \
     X(SK_INV_DOMAIN_GRANT_IOPORTS, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 1, 0, 0, "domain_grant_ioports") \
     X(SK_INV_DOMAIN_GRANT_MSR, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 0, 2, 0, "domain_grant_msr") \
     X(SK_INV_DOMAIN_ASSIGN_IRQ, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 1, 0, 0, "domain_assign_irq") \
@@ -77,6 +78,7 @@ enum sk_label {
     X(SK_INV_VCPU_INJECT, SK_OBJ_VCPU, SK_RIGHT_CONTROL, 0, 3, 0, "vcpu_inject") \
     X(SK_INV_VCPU_START, SK_OBJ_VCPU, SK_RIGHT_CONTROL, 0, 0, 0, "vcpu_start") \
     X(SK_INV_VCPU_STOP, SK_OBJ_VCPU, SK_RIGHT_CONTROL, 0, 0, 0, "vcpu_stop") \
+    X(SK_INV_VCPU_LONG_MODE, SK_OBJ_VCPU, SK_RIGHT_CONTROL, 0, 4, 0, "vcpu_long_mode") \
     X(SK_INV_FRAME_INFO, SK_OBJ_FRAME, SK_RIGHT_READ, 0, 0, 2, "frame_info") \
     X(SK_INV_NOTIFICATION_SIGNAL, SK_OBJ_NOTIFICATION, SK_RIGHT_WRITE, 0, 1, 0, "notification_signal") \
     X(SK_INV_NOTIFICATION_POLL, SK_OBJ_NOTIFICATION, SK_RIGHT_READ, 0, 0, 1, "notification_poll") \
@@ -211,10 +213,10 @@ static inline long sk_domain_map_frame(sk_cptr_t cap, sk_cptr_t frame, sk_word_t
     return SK_INVOKE(cap, sk_msginfo_new(SK_INV_DOMAIN_MAP_FRAME, 1, 2), mr);
 }
 
-static inline long sk_domain_unmap_frame(sk_cptr_t cap, sk_word_t gpa)
+static inline long sk_domain_unmap_frame(sk_cptr_t cap, sk_cptr_t frame)
 {
-    sk_word_t mr[SK_MSG_MAX_REGS] = { gpa };
-    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_DOMAIN_UNMAP_FRAME, 0, 1), mr);
+    sk_word_t mr[SK_MSG_MAX_REGS] = { frame };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_DOMAIN_UNMAP_FRAME, 1, 0), mr);
 }
 
 static inline long sk_domain_grant_ioports(sk_cptr_t cap, sk_cptr_t ioports)
@@ -285,6 +287,12 @@ static inline long sk_vcpu_stop(sk_cptr_t cap)
 {
     sk_word_t mr[SK_MSG_MAX_REGS] = { 0 };
     return SK_INVOKE(cap, sk_msginfo_new(SK_INV_VCPU_STOP, 0, 0), mr);
+}
+
+static inline long sk_vcpu_long_mode(sk_cptr_t cap, sk_word_t entry, sk_word_t cr3, sk_word_t gdt, sk_word_t gdt_limit)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { entry, cr3, gdt, gdt_limit };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_VCPU_LONG_MODE, 0, 4), mr);
 }
 
 static inline long sk_frame_info(sk_cptr_t cap, struct sk_frame_info_result *out)

@@ -38,6 +38,10 @@ int npt_init(struct npt *npt, const struct npt_ops *ops, void *ctx);
  */
 int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perms);
 /* Translate gpa; false if unmapped. */
+/* Remove the mappings of [gpa, gpa+size): -1 (and nothing removed) if a
+ * page is not mapped or a large page lies only partly inside.  The caller
+ * flushes the TLBs. */
+int npt_unmap(struct npt *npt, uint64_t gpa, uint64_t size);
 bool npt_lookup(const struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perms);
 /* Free every table (not the mapped memory). */
 void npt_destroy(struct npt *npt);
