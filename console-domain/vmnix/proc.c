@@ -23,7 +23,6 @@
 #define VMNIX_MAX_DOMAINS   256
 #define VMNIX_MAX_WORLDS    4096
 #define VMNIX_MAX_IRQS      1024
-#define VMNIX_MAX_CPUS      4096
 #define VMNIX_NAME_LEN      32      /* domain_info's n0..n3 */
 
 struct vmnix_domain {
@@ -132,20 +131,17 @@ static int ncpus_show(struct seq_file *m, void *v)
     return 0;
 }
 
-/*
- * world_info's state (abi.h's SK_WORLD_*: ready, running, waiting, halted,
- * dead), by number so that this builds against headers of either age.
- */
+/* world_info's state, abi.h's SK_WORLD_*. */
 static const char *vmnix_world_state(u64 state)
 {
-    static const char *const names[] = { "ready", "running", "waiting", "halted", "dead" };
+    static const char *const names[] = {
+        [SK_WORLD_READY] = "ready",     [SK_WORLD_RUNNING] = "running",
+        [SK_WORLD_WAITING] = "waiting", [SK_WORLD_HALTED] = "halted",
+        [SK_WORLD_DEAD] = "dead",
+    };
 
-    return state < ARRAY_SIZE(names) ? names[state] : "?";
+    return state < ARRAY_SIZE(names) && names[state] ? names[state] : "?";
 }
-#ifdef SK_WORLD_DEAD
-_Static_assert(SK_WORLD_READY == 0 && SK_WORLD_RUNNING == 1 && SK_WORLD_WAITING == 2 &&
-               SK_WORLD_HALTED == 3 && SK_WORLD_DEAD == 4, "world states as abi.h numbers them");
-#endif
 
 static const char *vmnix_domain_name(const struct vmnix_domain *d, int n, u64 id)
 {
@@ -185,7 +181,7 @@ static int cpu_show(struct seq_file *m, void *v)
     for (i = 1; err == SK_OK && i <= VMNIX_MAX_WORLDS; i++) {
         snprintf(name, sizeof(name), "%s.vcpu%llu", vmnix_domain_name(d, nd, w.domain), w.vcpu);
         seq_printf(m, "%6llu %6llu %4llu %-24s ", w.world, w.domain, w.vcpu, name);
-        if (w.pcpu < VMNIX_MAX_CPUS)        /* else SK_NO_CPU: on no CPU now */
+        if (w.pcpu != SK_NO_CPU)
             seq_printf(m, "%4llu ", w.pcpu);
         else
             seq_printf(m, "%4s ", "-");
