@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vmklogger: relays the vmkernel's log ring to syslog, as ESX's vmklogd
- * does.  Reads the ring from its oldest line (log_read from sequence 0),
+ * vmklogger: relays the vmkernel's log ring to syslog, the service
+ * console's /var/log/vmkernel as on ESX.  Reads the ring from its oldest line (log_read from sequence 0),
  * then asks again every second, and sends each line to syslog as
  * "vmkernel: <line>" with facility local6; /etc/syslog.conf files local6
  * in /var/log/vmkernel and local6.warning and above also in
