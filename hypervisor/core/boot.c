@@ -13,6 +13,7 @@
 #include <arch/trap.h>
 #include <arch/uart16550.h>
 #include <skerry/cmdline.h>
+#include <skerry/crash_dump.h>
 #include <skerry/domain_builder.h>
 #include <skerry/heap.h>
 #include <skerry/log.h>
@@ -84,6 +85,7 @@ void boot_main(uint32_t magic, uint32_t info_pa)
                         : 0;
     memory_init(&boot_info, pool);
     heap_setup(boot_info.cmdline);
+    crash_dump_boot(boot_info.cmdline);
     gdt_tss_init();
 
     platform_init(&boot_info);

@@ -6,10 +6,12 @@
  * the object knows.  Results are what public/skerry/invocations.h names.
  */
 #include <string.h>
+#include <skerry/crash_dump.h>
 #include <skerry/domain.h>
 #include <skerry/irq_passthrough.h>
 #include <skerry/log.h>
 #include <skerry/memory.h>
+#include <skerry/panic.h>
 #include <skerry/percpu.h>
 #include <skerry/time.h>
 #include <public/skerry/invocations.h>
@@ -108,6 +110,32 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
     }
     case SK_INV_SYSTEM_NULL:
         return SK_OK;
+    case SK_INV_SYSTEM_DUMP_INFO: {
+        uint32_t len, sum;
+        crash_dump_saved(&len, &sum);
+        r->mr[0] = len;
+        r->mr[1] = sum;
+        return SK_OK;
+    }
+    case SK_INV_SYSTEM_DUMP_READ: {
+        uint32_t len, sum;
+        const char *dump = crash_dump_saved(&len, &sum);
+        if (a[0] > len)
+            return detail(r, SK_E_RANGE, 0);
+        size_t n = len - a[0] < SK_LOG_READ_MAX ? len - a[0] : SK_LOG_READ_MAX;
+        r->mr[0] = n;
+        pack_bytes(&r->mr[1], 6, dump ? dump + a[0] : "", n);
+        return SK_OK;
+    }
+    case SK_INV_SYSTEM_DUMP_CLEAR:
+        crash_dump_clear();
+        return SK_OK;
+    case SK_INV_SYSTEM_CRASH_ME:
+        /* As ESX's vsish crashMe: for testing the purple screen and dump. */
+        if (!crash_dump_test_panic_allowed())
+            return detail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+        panic("crash_me: dom%u %s asked for a purple screen (allow_test_panic)", ctx->vcpu->dom->id,
+              ctx->vcpu->dom->name);
     default:
         return SK_E_ILLEGAL_OPERATION;
     }

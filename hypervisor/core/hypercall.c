@@ -244,7 +244,7 @@ int hypercall_grant_boot_caps(struct domain *d, unsigned radix, uint64_t untyped
                 .rights = SK_RIGHT_READ | SK_RIGHT_CONTROL,
                                                            .obj = &self->obj, .base = d->id });
     cap_install(&slots[SK_CAP_SYSTEM], &(struct cap){ .type = SK_OBJ_SYSTEM,
-                .rights = SK_RIGHT_READ | SK_RIGHT_GRANT, .obj = &system_object });
+                .rights = SK_RIGHT_READ | SK_RIGHT_GRANT | SK_RIGHT_CONTROL, .obj = &system_object });
     d->cspace = cn;
     cap_lock_drop(flags);
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <arch/paging.h>
 #include <skerry/log.h>
+#include <skerry/crash_dump.h>
 #include <skerry/memory.h>
 #include <skerry/panic.h>
 #include <skerry/spinlock.h>
@@ -17,6 +18,7 @@ static struct frame_allocator machine_frames;
 static uint64_t pool_base, pool_end;
 static spinlock_t frames_lock = SPINLOCK_INIT;
 static uint64_t max_pa;
+static uint64_t crash_area;       /* the crash dump's 64 KiB (skerry/crash_dump.h), or 0 */
 static uint64_t total_usable;
 
 static const char *const region_names[] = {
@@ -85,6 +87,26 @@ static bool choose_pool(const struct boot_info *bi, uint64_t pool_bytes)
     return false;
 }
 
+/* The top of the highest usable memory below 4 GiB: the same place at
+ * every boot of one machine, and in the vmkernel's pool when there is one. */
+static uint64_t choose_crash_area(const struct boot_info *bi)
+{
+    for (unsigned i = bi->nr_mem; i-- > 0;) {
+        const struct mem_region *r = &bi->mem[i];
+        if (r->type != MEM_USABLE || r->base >= (4ull << 30))
+            continue;
+        uint64_t end = r->base + r->length < (4ull << 30) ? r->base + r->length : 4ull << 30;
+        uint64_t base = (end - CRASH_DUMP_AREA_BYTES) & ~(FRAME_SIZE - 1);
+        if (end - r->base < 2 * CRASH_DUMP_AREA_BYTES || base < LOW_MEMORY_END ||
+            overlaps_boot_data(bi, base, CRASH_DUMP_AREA_BYTES) || (pool_end != UINT64_MAX && base < pool_base))
+            continue;
+        return base;
+    }
+    return 0;
+}
+
+uint64_t memory_crash_area(void) { return crash_area; }
+
 void memory_init(const struct boot_info *bi, uint64_t pool_bytes)
 {
     for (unsigned i = 0; i < bi->nr_mem; i++) {
@@ -125,6 +147,9 @@ void memory_init(const struct boot_info *bi, uint64_t pool_bytes)
         frame_range_reserve(&machine_frames, bi->modules[i].start,
                             bi->modules[i].end - bi->modules[i].start);
     frame_range_reserve(&machine_frames, bitmap_pa, bitmap_bytes);
+    crash_area = choose_crash_area(bi);
+    if (crash_area)
+        frame_range_reserve(&machine_frames, crash_area, CRASH_DUMP_AREA_BYTES);
 
     paging_map_physical(max_pa);
     if (pool_bytes)

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <arch/acpi_parse.h>
 #include <arch/cpu.h>
+#include <arch/io.h>
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/platform.h>
@@ -71,4 +72,11 @@ void platform_init(const struct boot_info *bi)
     lapic_calibrate();
     log_info("local APIC timer at %llu kHz, TSC at %llu kHz",
              (unsigned long long)lapic_timer_khz(), (unsigned long long)time_tsc_khz());
+}
+
+void platform_reset(void)
+{
+    outb(0x64, 0xFE);             /* pulse the reset line through the keyboard controller */
+    outb(0xCF9, 0x02);
+    outb(0xCF9, 0x06);            /* a hard reset through the reset control register */
 }

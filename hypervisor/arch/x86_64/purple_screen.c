@@ -11,6 +11,7 @@
 #include <arch/lapic.h>
 #include <arch/trap.h>
 #include <arch/uart16550.h>
+#include <skerry/crash_dump.h>
 #include <skerry/log.h>
 #include <skerry/memory.h>
 #include <skerry/panic.h>
@@ -133,6 +134,7 @@ _Noreturn void purple_screen_trap(const struct trap_frame *f)
     say("  #- %#018llx (faulting instruction)\n", (unsigned long long)f->rip);
     backtrace_from(f->rbp);
     say("The system has halted.  See the vmkernel log for what led here.\n");
+    crash_dump_write_and_maybe_reset();
     halt_forever();
 }
 
@@ -152,6 +154,7 @@ _Noreturn void panic(const char *fmt, ...)
     control_registers();
     backtrace_from((uint64_t)(uintptr_t)__builtin_frame_address(0));
     say("The system has halted.  See the vmkernel log for what led here.\n");
+    crash_dump_write_and_maybe_reset();
     halt_forever();
 }
 

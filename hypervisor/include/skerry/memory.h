@@ -27,6 +27,8 @@ void frames_free(void *p, uint64_t count);
 uint64_t memory_free_bytes(void);
 uint64_t memory_total_bytes(void);
 uint64_t memory_max_pa(void);
+/* Where the crash dump lives (reserved), or 0 if nowhere fits. */
+uint64_t memory_crash_area(void);
 
 /*
  * A phys_reader_fn for the parsers: len bytes at pa, if they lie in the

@@ -114,7 +114,7 @@ static inline unsigned sk_msginfo_length(sk_msginfo_t m) { return (unsigned)m & 
 #define SK_CAP_NULL         0u     /* always empty */
 #define SK_CAP_SELF_CNODE   1u     /* its own cspace */
 #define SK_CAP_SELF_DOMAIN  2u     /* its own domain (read, control: map frames into itself) */
-#define SK_CAP_SYSTEM       3u     /* the vmkernel's facts and log */
+#define SK_CAP_SYSTEM       3u     /* the vmkernel's facts, log and crash dump */
 #define SK_CAP_FIRST_BOOT   4u     /* untyped, IRQ handlers, I/O ports follow */
 #define SK_DOM0_CSPACE_BITS 12u    /* 4096 slots */
 
@@ -144,7 +144,10 @@ enum sk_vcpu_reg {
 #define SK_WORLD_DEAD       4u
 #define SK_NO_CPU           0xFFFFFFFFFFFFFFFFull
 
-/* SYSTEM log_read: up to SK_LOG_READ_MAX bytes in b0..b5, little-endian. */
+/* SYSTEM log_read and dump_read: up to SK_LOG_READ_MAX bytes in b0..b5,
+ * little-endian.  dump_info: the previous boot's purple-screen dump (len 0:
+ * none); dump_clear forgets it; crash_me (only with the vmkernel's
+ * allow_test_panic option) ends in a purple screen, for testing. */
 #define SK_LOG_READ_MAX     48u
 
 /*

@@ -48,6 +48,10 @@ enum sk_label {
     SK_INV_SYSTEM_IRQ_INFO = 164,
     SK_INV_SYSTEM_BOOTINFO = 165,
     SK_INV_SYSTEM_NULL = 166,
+    SK_INV_SYSTEM_DUMP_INFO = 167,
+    SK_INV_SYSTEM_DUMP_READ = 168,
+    SK_INV_SYSTEM_DUMP_CLEAR = 169,
+    SK_INV_SYSTEM_CRASH_ME = 170,
 };
 
 /*
@@ -96,6 +100,10 @@ enum sk_label {
     X(SK_INV_SYSTEM_IRQ_INFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 1, 3, "system_irq_info") \
     X(SK_INV_SYSTEM_BOOTINFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 0, 6, "system_bootinfo") \
     X(SK_INV_SYSTEM_NULL, SK_OBJ_SYSTEM, 0, 0, 0, 0, "system_null") \
+    X(SK_INV_SYSTEM_DUMP_INFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 0, 2, "system_dump_info") \
+    X(SK_INV_SYSTEM_DUMP_READ, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 1, 7, "system_dump_read") \
+    X(SK_INV_SYSTEM_DUMP_CLEAR, SK_OBJ_SYSTEM, SK_RIGHT_CONTROL, 0, 0, 0, "system_dump_clear") \
+    X(SK_INV_SYSTEM_CRASH_ME, SK_OBJ_SYSTEM, SK_RIGHT_CONTROL, 0, 0, 0, "system_crash_me") \
 
 
 /*
@@ -121,6 +129,8 @@ struct sk_system_world_info_result { sk_word_t world, domain, vcpu, run_ns, read
 struct sk_system_domain_info_result { sk_word_t id, nr_vcpus, mem_bytes, n0, n1, n2, n3; };
 struct sk_system_irq_info_result { sk_word_t gsi, count, vector; };
 struct sk_system_bootinfo_result { sk_word_t first_free, untyped_first, untyped_count, irq_first, irq_count, ioports; };
+struct sk_system_dump_info_result { sk_word_t len, checksum; };
+struct sk_system_dump_read_result { sk_word_t len, b0, b1, b2, b3, b4, b5; };
 
 static inline long sk_any_identify(sk_cptr_t cap, struct sk_any_identify_result *out)
 {
@@ -473,6 +483,45 @@ static inline long sk_system_null(sk_cptr_t cap)
 {
     sk_word_t mr[SK_MSG_MAX_REGS] = { 0 };
     return SK_INVOKE(cap, sk_msginfo_new(SK_INV_SYSTEM_NULL, 0, 0), mr);
+}
+
+static inline long sk_system_dump_info(sk_cptr_t cap, struct sk_system_dump_info_result *out)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { 0 };
+    long e = SK_INVOKE(cap, sk_msginfo_new(SK_INV_SYSTEM_DUMP_INFO, 0, 0), mr);
+    if (e == SK_OK && out) {
+        out->len = mr[0];
+        out->checksum = mr[1];
+    }
+    return e;
+}
+
+static inline long sk_system_dump_read(sk_cptr_t cap, sk_word_t offset, struct sk_system_dump_read_result *out)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { offset };
+    long e = SK_INVOKE(cap, sk_msginfo_new(SK_INV_SYSTEM_DUMP_READ, 0, 1), mr);
+    if (e == SK_OK && out) {
+        out->len = mr[0];
+        out->b0 = mr[1];
+        out->b1 = mr[2];
+        out->b2 = mr[3];
+        out->b3 = mr[4];
+        out->b4 = mr[5];
+        out->b5 = mr[6];
+    }
+    return e;
+}
+
+static inline long sk_system_dump_clear(sk_cptr_t cap)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { 0 };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_SYSTEM_DUMP_CLEAR, 0, 0), mr);
+}
+
+static inline long sk_system_crash_me(sk_cptr_t cap)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { 0 };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_SYSTEM_CRASH_ME, 0, 0), mr);
 }
 
 #endif /* SK_INVOKE */

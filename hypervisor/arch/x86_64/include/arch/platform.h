@@ -15,5 +15,7 @@ void platform_init(const struct boot_info *bi);
 void smp_boot_secondary_cpus(void);
 /* Per-CPU set-up common to the BSP and the APs (LAPIC, SVM). */
 void cpu_local_init(void);
+/* Reset the machine (keyboard controller, then the reset control register). */
+void platform_reset(void);
 
 #endif
