@@ -131,12 +131,23 @@ enum sk_vcpu_reg {
 #define SK_EVENT_NMI        2u
 #define SK_EVENT_EXCEPTION  3u
 
-/* DOMAIN info / SYSTEM world_info: state. */
+/* DOMAIN info: state. */
 #define SK_STATE_STOPPED    0u
 #define SK_STATE_RUNNING    1u
 #define SK_STATE_DYING      2u
 
-/* SYSTEM world_info: state. */
+/*
+ * SYSTEM facts.  info: mem_total is the machine's usable memory and
+ * mem_free what the vmkernel's own allocator has free (its pool, less the
+ * untyped memory it handed out), both in bytes.  world_info(i) and
+ * domain_info(i): the i-th live world or domain, SK_E_RANGE past the last
+ * (the list can change between calls).  irq_info(i): interrupt line (GSI)
+ * i, the interrupts taken on it, and the vmkernel's vector for it, 0 when
+ * the vmkernel keeps the line.  log_read(seq): the log ring from byte seq;
+ * the reply's next - len > seq when older bytes were dropped first.
+ *
+ * SYSTEM world_info: state.
+ */
 #define SK_WORLD_READY      0u     /* runnable, waiting for a CPU */
 #define SK_WORLD_RUNNING    1u
 #define SK_WORLD_WAITING    2u     /* halted with interrupts on, or in a wait */
