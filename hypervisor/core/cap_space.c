@@ -52,14 +52,6 @@ static void unlink_from_parent(struct cte *c)
     c->parent = c->next_sibling = c->prev_sibling = NULL;
 }
 
-unsigned cap_children(const struct cte *slot)
-{
-    unsigned n = 0;
-    for (const struct cte *c = slot->first_child; c; c = c->next_sibling)
-        n++;
-    return n;
-}
-
 void cap_install(struct cte *slot, const struct cap *cap)
 {
     slot->cap = *cap;

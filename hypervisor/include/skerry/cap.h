@@ -139,7 +139,4 @@ long cap_retype(struct cte *untyped, unsigned type, unsigned size_bits, struct c
 /* Object size in bits for a retype, or 0 if the type/size cannot be made. */
 unsigned cap_object_bits(unsigned type, unsigned size_bits);
 
-/* Counts over a tree (for tests and statistics). */
-unsigned cap_children(const struct cte *slot);
-
 #endif
