@@ -105,7 +105,8 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
         r->mr[2] = b->untyped_count;
         r->mr[3] = 0;                           /* IRQ handler capabilities: none yet */
         r->mr[4] = 0;
-        r->mr[5] = 0;                           /* I/O port capability: none yet */
+        r->mr[5] = b->ioports_first;
+        r->mr[6] = b->ioports_count;
         return SK_OK;
     }
     case SK_INV_SYSTEM_NULL:

@@ -18,7 +18,7 @@ struct hypercall_ctx {
 
 /* Where a domain's boot capabilities are (SYSTEM bootinfo). */
 struct boot_layout {
-    uint64_t first_free, untyped_first, untyped_count, untyped_bytes;
+    uint64_t first_free, untyped_first, untyped_count, untyped_bytes, ioports_first, ioports_count;
 };
 const struct boot_layout *hypercall_boot_layout(const struct domain *d);
 

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <arch/svm.h>
 #include <skerry/domain.h>
 #include <skerry/hypercall.h>
 #include <skerry/log.h>
@@ -275,13 +276,25 @@ int hypercall_grant_boot_caps(struct domain *d, unsigned radix, uint64_t untyped
     }
     if (given < untyped_bytes)
         result = -1;
+    uint64_t untyped_end = slot;
+
+    /* The I/O ports it reaches directly, a capability per range. */
+    struct port_range ranges[64];
+    unsigned nranges = svm_domain_port_ranges(d, ranges, 64);
+    flags = cap_lock_take();
+    for (unsigned i = 0; i < nranges && slot < nslots; i++)
+        cap_install(&slots[slot++], &(struct cap){ .type = SK_OBJ_IOPORTS, .rights = SK_RIGHTS_ALL,
+                                                   .base = ranges[i].first, .size = ranges[i].count });
+    cap_lock_drop(flags);
     layouts[d->id % MAX_DOMAINS] = (struct boot_layout){
-        .untyped_first = SK_CAP_FIRST_BOOT, .untyped_count = slot - SK_CAP_FIRST_BOOT, .first_free = slot,
-        .untyped_bytes = given,
+        .untyped_first = SK_CAP_FIRST_BOOT, .untyped_count = untyped_end - SK_CAP_FIRST_BOOT,
+        .untyped_bytes = given, .ioports_first = untyped_end, .ioports_count = slot - untyped_end,
+        .first_free = slot,
     };
-    log_info("dom%u %s: %llu capability slots, %llu untyped capabilities (%llu MiB) from slot %u", d->id,
-             d->name, (unsigned long long)nslots, (unsigned long long)(slot - SK_CAP_FIRST_BOOT),
-             (unsigned long long)(given >> 20), SK_CAP_FIRST_BOOT);
+    log_info("dom%u %s: %llu capability slots, %llu untyped capabilities (%llu MiB) from slot %u, "
+             "%u I/O port ranges", d->id, d->name, (unsigned long long)nslots,
+             (unsigned long long)(untyped_end - SK_CAP_FIRST_BOOT), (unsigned long long)(given >> 20),
+             SK_CAP_FIRST_BOOT, nranges);
     return result;
 }
 

@@ -87,8 +87,8 @@ static void test_boot_caps(void)
     struct sk_system_bootinfo_result bi = { 0 };
     e = sk_system_bootinfo(SK_CAP_SYSTEM, &bi);
     check(e == SK_OK && bi.untyped_first == SK_CAP_FIRST_BOOT &&
-              bi.untyped_count == 1 && bi.first_free == SK_CAP_FIRST_BOOT + 1,
-          "bootinfo: one untyped in slot 4, first free slot 5 (%lu, %lu, %lu)", bi.untyped_first,
+              bi.untyped_count == 1 && bi.first_free == SK_CAP_FIRST_BOOT + 1 && bi.ioports_count == 0,
+          "bootinfo: one untyped in slot 4, no I/O ports (all emulated), first free slot 5 (%lu, %lu, %lu)", bi.untyped_first,
           bi.untyped_count, bi.first_free);
     struct sk_untyped_info_result ui = { 0 };
     e = sk_untyped_info(SK_CAP_FIRST_BOOT, &ui);

@@ -82,6 +82,22 @@ int svm_domain_init(struct domain *d)
     return 0;
 }
 
+unsigned svm_domain_port_ranges(const struct domain *d, struct port_range *out, unsigned max)
+{
+    unsigned n = 0;
+    for (uint32_t port = 0; port < 0x10000 && n < max;) {
+        if (iopm_intercepts(d->arch.iopm, (uint16_t)port, 1)) {
+            port++;
+            continue;
+        }
+        uint32_t first = port;
+        while (port < 0x10000 && !iopm_intercepts(d->arch.iopm, (uint16_t)port, 1))
+            port++;
+        out[n++] = (struct port_range){ (uint16_t)first, port - first };
+    }
+    return n;
+}
+
 void svm_domain_destroy(struct domain *d)
 {
     if (d->arch.iopm)

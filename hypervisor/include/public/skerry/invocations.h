@@ -98,7 +98,7 @@ enum sk_label {
     X(SK_INV_SYSTEM_WORLD_INFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 1, 7, "system_world_info") \
     X(SK_INV_SYSTEM_DOMAIN_INFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 1, 7, "system_domain_info") \
     X(SK_INV_SYSTEM_IRQ_INFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 1, 3, "system_irq_info") \
-    X(SK_INV_SYSTEM_BOOTINFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 0, 6, "system_bootinfo") \
+    X(SK_INV_SYSTEM_BOOTINFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 0, 7, "system_bootinfo") \
     X(SK_INV_SYSTEM_NULL, SK_OBJ_SYSTEM, 0, 0, 0, 0, "system_null") \
     X(SK_INV_SYSTEM_DUMP_INFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 0, 2, "system_dump_info") \
     X(SK_INV_SYSTEM_DUMP_READ, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 1, 7, "system_dump_read") \
@@ -128,7 +128,7 @@ struct sk_system_log_read_result { sk_word_t next, len, b0, b1, b2, b3, b4, b5; 
 struct sk_system_world_info_result { sk_word_t world, domain, vcpu, run_ns, ready_ns, state, pcpu; };
 struct sk_system_domain_info_result { sk_word_t id, nr_vcpus, mem_bytes, n0, n1, n2, n3; };
 struct sk_system_irq_info_result { sk_word_t gsi, count, vector; };
-struct sk_system_bootinfo_result { sk_word_t first_free, untyped_first, untyped_count, irq_first, irq_count, ioports; };
+struct sk_system_bootinfo_result { sk_word_t first_free, untyped_first, untyped_count, irq_first, irq_count, ioports_first, ioports_count; };
 struct sk_system_dump_info_result { sk_word_t len, checksum; };
 struct sk_system_dump_read_result { sk_word_t len, b0, b1, b2, b3, b4, b5; };
 
@@ -474,7 +474,8 @@ static inline long sk_system_bootinfo(sk_cptr_t cap, struct sk_system_bootinfo_r
         out->untyped_count = mr[2];
         out->irq_first = mr[3];
         out->irq_count = mr[4];
-        out->ioports = mr[5];
+        out->ioports_first = mr[5];
+        out->ioports_count = mr[6];
     }
     return e;
 }

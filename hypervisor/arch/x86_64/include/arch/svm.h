@@ -21,6 +21,12 @@ void svm_check_support(void);
 void svm_cpu_init(void);
 int svm_domain_init(struct domain *d);
 void svm_domain_destroy(struct domain *d);
+/* The I/O port ranges d reaches directly (not intercepted), in order. */
+struct port_range {
+    uint16_t first;
+    uint32_t count;
+};
+unsigned svm_domain_port_ranges(const struct domain *d, struct port_range *out, unsigned max);
 int svm_vcpu_init(struct vcpu *v);
 void svm_vcpu_destroy(struct vcpu *v);
 /* Start state: 64-bit mode with paging at cr3, flat CS 0x10 / DS 0x18 from gdt. */
