@@ -10,8 +10,15 @@
  *   EINVAL  msginfo asks for more than SK_MSG_MAX_REGS message registers
  *   ENOSYS  the vmkernel does not answer hypercalls (an older vmkernel)
  *   ENODEV  the console does not run under the Skerry vmkernel
- *   ENOTTY  not VMNIX_IOC_INVOKE
+ *   ENOTTY  neither VMNIX_IOC_INVOKE nor VMNIX_IOC_BENCH
  * Every field is 64-bit, so 32-bit callers share the layout.
+ *
+ * VMNIX_IOC_BENCH times count null invocations (SYSTEM null, VMMCALL after
+ * VMMCALL in the module, no user/kernel crossing in between) and returns
+ * the elapsed nanoseconds: the in-kernel half of make bench's null
+ * invocation figure.  count is 1..VMNIX_BENCH_MAX (EINVAL otherwise);
+ * error is the first invocation's failure (the loop stops there), and
+ * ENOSYS/ENODEV as for INVOKE; EINTR when a signal cut the loop short.
  */
 #ifndef VMNIX_IOCTL_H
 #define VMNIX_IOCTL_H
@@ -29,9 +36,18 @@ struct vmnix_invoke {
     __s64 error;              /* out: SK_OK or SK_E_* */
 };
 
+struct vmnix_bench {
+    __u64 count;              /* in: how many null invocations; out: how many were made */
+    __u64 ns;                 /* out: their total time */
+    __s64 error;              /* out: SK_OK or the SK_E_* that stopped the loop */
+};
+#define VMNIX_BENCH_MAX     10000000u
+
 #define VMNIX_IOC_MAGIC     'S'
 #define VMNIX_IOC_INVOKE    _IOWR(VMNIX_IOC_MAGIC, 0x01, struct vmnix_invoke)
+#define VMNIX_IOC_BENCH     _IOWR(VMNIX_IOC_MAGIC, 0x02, struct vmnix_bench)
 
 _Static_assert(sizeof(struct vmnix_invoke) == 88, "vmnix_invoke layout is part of the ABI");
+_Static_assert(sizeof(struct vmnix_bench) == 24, "vmnix_bench layout is part of the ABI");
 
 #endif

@@ -144,5 +144,8 @@ cpio_bytes=$(zstd -dc build/console/initrd.img | wc -c)
 echo "Console root file system (build/console/initrd.img): $(awk -v c="$cpio_bytes" -v z="$(stat -c %s build/console/initrd.img)" \
     'BEGIN { printf "%.1f MB unpacked, %.1f MB compressed", c / 1e6, z / 1e6 }')"
 
+# Null invocations from the console against getppid (tests/bench/invoke-bench.sh).
+tests/bench/invoke-bench.sh
+
 # VMFS through vmfs-fuse against ext4 (tests/bench/vmfs-bench.sh).
 tests/bench/vmfs-bench.sh

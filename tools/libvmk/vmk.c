@@ -49,6 +49,19 @@ long vmk_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS])
     return vmk_call(cap, &info, mr);
 }
 
+long vmk_bench(unsigned long long *count, unsigned long long *ns)
+{
+    struct vmnix_bench req = { .count = *count };
+
+    if (vmk_fd < 0)
+        return -EBADF;
+    if (ioctl(vmk_fd, VMNIX_IOC_BENCH, &req) < 0)
+        return -errno;
+    *count = req.count;
+    *ns = req.ns;
+    return req.error;
+}
+
 static const char *const sk_errors[SK_E_NR_ERRORS] = {
     [SK_OK] = "success",
     [SK_E_INVALID_ARGUMENT] = "invalid argument to the invocation",

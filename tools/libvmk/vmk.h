@@ -29,6 +29,12 @@ long vmk_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS])
  * how many of mr[] are results, or on an error the detail in mr[0]). */
 long vmk_call(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS]);
 
+/* Time *count null invocations made back to back inside the vmnix module
+ * (VMNIX_IOC_BENCH, 1..10,000,000): SK_OK with *ns their total time and
+ * *count how many were made, an SK_E_* that stopped the loop, or a
+ * negative errno. */
+long vmk_bench(unsigned long long *count, unsigned long long *ns);
+
 /* What an SK_E_* code (>= 0) or a negative errno means, in words. */
 const char *vmk_strerror(long err);
 
