@@ -58,6 +58,7 @@ cmd user-vmkcall 10 su -s /bin/sh vmktest -c '/usr/sbin/vmkcall 3 system_null' 2
 cmd vmklogger 10 pidof vmklogger && wc -l /var/log/vmkernel && grep -m 3 'vmkernel: ' /var/log/vmkernel
 cmd vmkwarning 10 [ -f /var/log/vmkwarning ] && echo "kernel: \$(grep -cE ' [WE]: ' /var/log/vmkernel) warnings: \$(grep -cE ' [WE]: ' /var/log/vmkwarning) other: \$(grep -cvE ' [WE]: ' /var/log/vmkwarning)"
 cmd facility 10 logger -p local6.warning -t vmktest "warn-$nonce"; logger -p local6.info -t vmktest "info-$nonce"; sleep 1; for f in vmkernel vmkwarning messages; do echo "\$f: \$(grep -c -- "-$nonce" /var/log/\$f) \$(grep -c -- "warn-$nonce" /var/log/\$f)"; done
+cmd vmktest 60 vmktest; echo "status \$?"
 cmd vmkbench 60 vmkbench 1000
 cmd user-vmkbench 10 su -s /bin/sh vmktest -c '/usr/sbin/vmkbench 10' 2>&1; echo "status \$?"
 cmd oops 10 dmesg | grep -iE 'oops|bug:|call trace|vmnix' ; true
@@ -181,6 +182,11 @@ if [[ $(step_rc "$d" oops) == 0 ]] && ! grep -qiE 'oops|bug:|call trace' "$d/oop
 else
     fail "vmnix: the console's kernel complained: $(out oops | tr '\n' ' ' | tail -c 300)"
 fi
+# vmktest: the invocations through libvmk from the console, each a check.
+out vmktest | sed -nE 's/^(PASS|FAIL) (.*)/\1 vmnix: vmktest: \2/p'
+check_output "$d" vmktest '^vmktest: [1-9][0-9]* passed, 0 failed$' "vmnix: vmktest ran every check with no failure"
+check_output "$d" vmktest '^status 0$' "vmnix: vmktest exited 0"
+
 # vmkbench (make bench's null invocation): figures from all three loops,
 # the module's VMMCALL loop (VMNIX_IOC_BENCH) included; refused to a user.
 check_output "$d" vmkbench '^null invocation: ioctl [1-9][0-9]* ns, vmmcall [1-9][0-9]* ns, getppid [0-9]+ ns; ratios ioctl/getppid [0-9.]+, vmmcall/getppid [0-9.]+ \(1000 each\)$' \

@@ -10,7 +10,7 @@ LIBVMK_LIB    := $(LIBVMK_OBJ)/libvmk.a
 LIBVMK_HDRS   := tools/libvmk/vmk.h console-domain/vmnix/vmnix_ioctl.h \
               $(wildcard hypervisor/include/public/skerry/*.h)
 
-LIBVMK_PROGRAMS := $(BIN)/vmklogger $(BIN)/vmkcall $(BIN)/vmkdump $(BIN)/vmkbench
+LIBVMK_PROGRAMS := $(BIN)/vmklogger $(BIN)/vmkcall $(BIN)/vmkdump $(BIN)/vmkbench $(BIN)/vmktest
 
 $(LIBVMK_OBJ)/vmk.o: tools/libvmk/vmk.c $(LIBVMK_HDRS) tools/libvmk/build.mk | $(HOST_PACKAGES_STAMP)
 	@mkdir -p $(@D)
@@ -21,7 +21,7 @@ $(LIBVMK_LIB): $(LIBVMK_OBJ)/vmk.o
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BIN)/vmklogger $(BIN)/vmkcall $(BIN)/vmkdump $(BIN)/vmkbench: $(BIN)/%: tools/%.c $(LIBVMK_LIB) $(LIBVMK_HDRS)
+$(LIBVMK_PROGRAMS): $(BIN)/%: tools/%.c $(LIBVMK_LIB) $(LIBVMK_HDRS)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) $(LIBVMK_CFLAGS) $< $(LIBVMK_LIB) -o $@
