@@ -113,42 +113,34 @@ void cap_domain_finalize(struct cap *cap)
         unmap_frame(cap);
     } else if (cap->type == SK_OBJ_DOMAIN) {
         defer_release(((struct domain_object *)cap->obj)->domain_id);
-    } else if (cap->type == SK_OBJ_VCPU) {
-        /* A bound vCPU is the domain's: it goes with the domain. */
     }
+    /* A vCPU object has nothing of its own: a bound vCPU goes with its domain. */
 }
 
 /* ---- DOMAIN ---- */
-
-static long fail(struct cap_reply *r, long error, uint64_t reg)
-{
-    r->length = 1;
-    r->mr[0] = reg;
-    return error;
-}
 
 static long map_frame(struct domain *d, struct cte *frame_cte, const sk_word_t *a, struct cap_reply *r)
 {
     struct cap *f = &frame_cte->cap;
     if (f->type != SK_OBJ_FRAME)
-        return fail(r, SK_E_INVALID_CAPABILITY, 0);
+        return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
     if (a[1] & ~(uint64_t)(SK_RIGHT_READ | SK_RIGHT_WRITE) || !(a[1] & SK_RIGHT_READ))
-        return fail(r, SK_E_INVALID_ARGUMENT, 2);
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, 2);
     if ((f->rights & a[1]) != a[1])
-        return fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
+        return cap_fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
     if (f->map_domain)
-        return fail(r, SK_E_DELETE_FIRST, 0);       /* this capability maps it already */
+        return cap_fail(r, SK_E_DELETE_FIRST, 0);       /* this capability maps it already */
     uint64_t size = 1ull << f->size, hpa;
     if (a[0] & (size - 1))
-        return fail(r, SK_E_ALIGNMENT, 1);
+        return cap_fail(r, SK_E_ALIGNMENT, 1);
     if (a[0] >= VDEV_IOAPIC_BASE || size > VDEV_IOAPIC_BASE - a[0])
-        return fail(r, SK_E_RANGE, 1);               /* RAM lies below the platform's devices */
+        return cap_fail(r, SK_E_RANGE, 1);               /* RAM lies below the platform's devices */
     for (uint64_t off = 0; off < size; off += FRAME_SIZE)
         if (npt_lookup(&d->arch.npt, a[0] + off, &hpa, NULL))
-            return fail(r, SK_E_DELETE_FIRST, 1);
+            return cap_fail(r, SK_E_DELETE_FIRST, 1);
     unsigned perms = NPT_READ | NPT_EXEC | (a[1] & SK_RIGHT_WRITE ? NPT_WRITE : 0);
     if (npt_map(&d->arch.npt, a[0], f->base, size, perms) < 0)
-        return fail(r, SK_E_NOT_ENOUGH_MEMORY, SK_NO_DETAIL);
+        return cap_fail(r, SK_E_NOT_ENOUGH_MEMORY, SK_NO_DETAIL);
     d->mapped_bytes += size;           /* a capability-built domain's RAM */
     f->map_domain = d->id + 1ull;
     f->map_gpa = a[0];
@@ -161,23 +153,17 @@ long cap_domain_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label,
     (void)ctx;
     struct domain *d = object_domain(c);
     if (!d)
-        return fail(r, SK_E_INVALID_CAPABILITY, SK_NO_DETAIL);   /* it has ended */
+        return cap_fail(r, SK_E_INVALID_CAPABILITY, SK_NO_DETAIL);   /* it has ended */
     switch (label) {
     case SK_INV_DOMAIN_INFO:
         r->mr[0] = d->id;
         r->mr[1] = d->nr_vcpus;
-        r->mr[2] = d->cap_built ? d->mapped_bytes : 0;
+        r->mr[2] = domain_ram_bytes(d);
         r->mr[3] = d->dying ? SK_STATE_DYING : d->nr_vcpus_alive ? SK_STATE_RUNNING : SK_STATE_STOPPED;
-        if (!d->cap_built) {
-            struct domain_summary s;
-            for (unsigned i = 0; domain_summary_at(i, &s); i++)
-                if (s.id == d->id)
-                    r->mr[2] = s.mem_bytes;
-        }
         return SK_OK;
     case SK_INV_DOMAIN_SET_NAME:
         if (!d->cap_built)
-            return fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
         memset(d->name, 0, sizeof d->name);
         memcpy(d->name, a, sizeof d->name - 1);
         for (size_t i = 0; i < sizeof d->name && d->name[i]; i++)
@@ -186,28 +172,28 @@ long cap_domain_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label,
         return SK_OK;
     case SK_INV_DOMAIN_MAP_FRAME:
         if (d->dying)
-            return fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
         /* The console owns machine memory 1:1: a frame appears where it is. */
         if (d->identity_mapped && caps[0]->cap.type == SK_OBJ_FRAME && a[0] != caps[0]->cap.base)
-            return fail(r, SK_E_INVALID_ARGUMENT, 1);
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, 1);
         return map_frame(d, caps[0], a, r);
     case SK_INV_DOMAIN_UNMAP_FRAME: {
         struct cap *f = &caps[0]->cap;
         if (f->type != SK_OBJ_FRAME)
-            return fail(r, SK_E_INVALID_CAPABILITY, 0);
+            return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
         if (f->map_domain != d->id + 1ull)
-            return fail(r, SK_E_INVALID_ARGUMENT, 0);    /* not mapped here by this capability */
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, 0);    /* not mapped here by this capability */
         unmap_frame(f);
         return SK_OK;
     }
     case SK_INV_DOMAIN_DESTROY:
         if (!d->cap_built)
-            return fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
         defer_release(d->id);
         return SK_OK;
     default:
         /* grant_ioports, grant_msr, assign_irq: not yet. */
-        return fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+        return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
     }
 }
 
@@ -236,22 +222,22 @@ long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, s
     struct vcpu_object *o = (struct vcpu_object *)c->obj;
     if (label == SK_INV_VCPU_BIND) {
         if (o->bound)
-            return fail(r, SK_E_DELETE_FIRST, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_DELETE_FIRST, SK_NO_DETAIL);
         const struct cap *dc = &caps[0]->cap;
         if (dc->type != SK_OBJ_DOMAIN)
-            return fail(r, SK_E_INVALID_CAPABILITY, 0);
+            return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
         if (!(dc->rights & SK_RIGHT_CONTROL))
-            return fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
+            return cap_fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
         struct domain *d = object_domain(dc);
         if (!d)
-            return fail(r, SK_E_INVALID_CAPABILITY, 0);
+            return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
         if (!d->cap_built || d->dying)
-            return fail(r, SK_E_ILLEGAL_OPERATION, 0);
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, 0);
         if (a[0] != d->nr_vcpus || a[0] >= MAX_VCPUS_PER_DOM)
-            return fail(r, SK_E_RANGE, 1);                   /* vCPUs are bound in order */
+            return cap_fail(r, SK_E_RANGE, 1);                   /* vCPUs are bound in order */
         struct vcpu *v = vcpu_create(d, (unsigned)a[0]);
         if (!v)
-            return fail(r, SK_E_NOT_ENOUGH_MEMORY, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_NOT_ENOUGH_MEMORY, SK_NO_DETAIL);
         v->state = VCPU_DEAD;            /* to the scheduler, until started */
         d->vcpus[a[0]] = v;
         d->nr_vcpus++;
@@ -260,16 +246,16 @@ long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, s
     }
     struct domain *d = o->bound ? domain_lookup(o->domain_id) : NULL;
     if (!d)
-        return fail(r, SK_E_INVALID_CAPABILITY, SK_NO_DETAIL);  /* unbound, or its domain ended */
+        return cap_fail(r, SK_E_INVALID_CAPABILITY, SK_NO_DETAIL);  /* unbound, or its domain ended */
     struct vcpu *v = d->vcpus[o->index];
     switch (label) {
     case SK_INV_VCPU_READ_REG:
     case SK_INV_VCPU_WRITE_REG: {
         if (o->started)
-            return fail(r, SK_E_BUSY, SK_NO_DETAIL);          /* its registers are the CPU's */
+            return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);          /* its registers are the CPU's */
         uint64_t *slot = reg_slot(v, a[0]);
         if (!slot)
-            return fail(r, SK_E_INVALID_ARGUMENT, 0);
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, 0);
         if (label == SK_INV_VCPU_READ_REG) {
             r->mr[0] = *slot;
             return SK_OK;
@@ -277,24 +263,24 @@ long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, s
         /* Control registers change only through long_mode: a bad one would
          * make VMRUN refuse the guest state. */
         if (a[0] >= SK_REG_CR0)
-            return fail(r, SK_E_INVALID_ARGUMENT, 0);
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, 0);
         *slot = a[0] == SK_REG_RFLAGS ? (a[1] & 0x3F7FD7ull) | 0x2 : a[1];
         return SK_OK;
     }
     case SK_INV_VCPU_LONG_MODE:
         if (o->started)
-            return fail(r, SK_E_BUSY, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);
         if (a[1] & 0xFFF || a[1] >> 52)
-            return fail(r, SK_E_ALIGNMENT, 1);
+            return cap_fail(r, SK_E_ALIGNMENT, 1);
         if (a[3] > 0xFFFF || a[3] < 0x1F)
-            return fail(r, SK_E_RANGE, 3);                    /* room for its CS 0x10 and DS 0x18 */
+            return cap_fail(r, SK_E_RANGE, 3);                    /* room for its CS 0x10 and DS 0x18 */
         svm_vcpu_set_long_mode(v, a[0], a[1], a[2], (uint16_t)a[3]);
         return SK_OK;
     case SK_INV_VCPU_START:
         if (o->started)
-            return fail(r, SK_E_BUSY, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);
         if (d->dying)
-            return fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
         o->started = true;
         domain_vcpu_started(d);
         sched_add_vcpu(v);
@@ -307,13 +293,13 @@ long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, s
             return SK_OK;
         }
         if (a[1] != SK_EVENT_EXTINT)
-            return fail(r, SK_E_INVALID_ARGUMENT, 1);         /* exceptions: not yet */
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, 1);         /* exceptions: not yet */
         if (a[0] < 32 || a[0] > 255)
-            return fail(r, SK_E_RANGE, 0);
+            return cap_fail(r, SK_E_RANGE, 0);
         vcpu_raise_interrupt(v, (uint8_t)a[0], false);
         return SK_OK;
     default:
         /* stop: not yet (a started vCPU runs until its domain ends). */
-        return fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+        return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
     }
 }

@@ -31,14 +31,6 @@ static const struct invocation *lookup(uint64_t label)
     return NULL;
 }
 
-static long fail(struct cap_reply *r, long error, uint64_t detail)
-{
-    r->error = error;
-    r->length = 1;
-    r->mr[0] = detail;
-    return error;
-}
-
 /* ---- CNode: dest (and slot) in the invoked cnode, src in the caller's cspace ---- */
 
 static long cnode_invoke(struct cnode *cspace, struct cnode *cn, uint64_t label, const sk_word_t *a,
@@ -50,40 +42,40 @@ static long cnode_invoke(struct cnode *cspace, struct cnode *cn, uint64_t label,
                 r->mr[0] = i;
                 return SK_OK;
             }
-        return fail(r, SK_E_RANGE, 0);
+        return cap_fail(r, SK_E_RANGE, 0);
     }
     struct cte *dest = cnode_slot(cn, a[0]);
     if (!dest)
-        return fail(r, SK_E_FAILED_LOOKUP, 0);
+        return cap_fail(r, SK_E_FAILED_LOOKUP, 0);
     switch (label) {
     case SK_INV_CNODE_DELETE: {
         long e = cap_delete(dest);
-        return e ? fail(r, e, 0) : SK_OK;
+        return e ? cap_fail(r, e, 0) : SK_OK;
     }
     case SK_INV_CNODE_REVOKE: {
         long e = cap_revoke(dest);
-        return e ? fail(r, e, 0) : SK_OK;
+        return e ? cap_fail(r, e, 0) : SK_OK;
     }
     default:
         break;
     }
     struct cte *src = cnode_slot(cspace, a[1]);
     if (!src)
-        return fail(r, SK_E_FAILED_LOOKUP, 1);
+        return cap_fail(r, SK_E_FAILED_LOOKUP, 1);
     if (label == SK_INV_CNODE_MOVE) {
         /* Into another cnode is handing the capability on: that needs grant. */
         if (cn != cspace && src->cap.type != SK_OBJ_NULL && !(src->cap.rights & SK_RIGHT_GRANT))
-            return fail(r, SK_E_INSUFFICIENT_RIGHTS, 1);
+            return cap_fail(r, SK_E_INSUFFICIENT_RIGHTS, 1);
         long e = cap_move(dest, src);
-        return e ? fail(r, e, e == SK_E_DELETE_FIRST ? 0 : 1) : SK_OK;
+        return e ? cap_fail(r, e, e == SK_E_DELETE_FIRST ? 0 : 1) : SK_OK;
     }
     bool mint = label == SK_INV_CNODE_MINT;
     if (mint && a[2] > SK_RIGHTS_ALL)
-        return fail(r, SK_E_INVALID_ARGUMENT, 2);
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, 2);
     if (mint && a[3] && src->cap.type != SK_OBJ_NULL && src->cap.type != SK_OBJ_NOTIFICATION)
-        return fail(r, SK_E_INVALID_ARGUMENT, 3);     /* only notifications carry badges */
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, 3);     /* only notifications carry badges */
     long e = cap_copy(dest, src, mint ? (uint8_t)a[2] : SK_RIGHTS_ALL, mint ? a[3] : 0, mint);
-    return e ? fail(r, e, e == SK_E_DELETE_FIRST ? 0 : e == SK_E_INVALID_ARGUMENT ? 3 : 1) : SK_OK;
+    return e ? cap_fail(r, e, e == SK_E_DELETE_FIRST ? 0 : e == SK_E_INVALID_ARGUMENT ? 3 : 1) : SK_OK;
 }
 
 /* ---- Untyped ---- */
@@ -98,15 +90,15 @@ static long untyped_invoke(struct cnode *cspace, struct cte *ut, uint64_t label,
         return SK_OK;
     }
     if (a[0] >= SK_OBJ_NR_TYPES)
-        return fail(r, SK_E_INVALID_ARGUMENT, 0);
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, 0);
     if (a[1] > 64 || !cap_object_bits((unsigned)a[0], (unsigned)a[1]))
-        return fail(r, SK_E_INVALID_ARGUMENT, a[1] > 64 ? 1 : 0);
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, a[1] > 64 ? 1 : 0);
     long e = cap_retype(ut, (unsigned)a[0], (unsigned)a[1], cspace, a[2], a[3]);
     switch (e) {
     case SK_OK: return SK_OK;
-    case SK_E_FAILED_LOOKUP: case SK_E_DELETE_FIRST: return fail(r, e, 2);
-    case SK_E_RANGE: return fail(r, e, a[3] == 0 || a[3] > CAP_MAX_RETYPE ? 3 : 1);
-    default: return fail(r, e, SK_NO_DETAIL);
+    case SK_E_FAILED_LOOKUP: case SK_E_DELETE_FIRST: return cap_fail(r, e, 2);
+    case SK_E_RANGE: return cap_fail(r, e, a[3] == 0 || a[3] > CAP_MAX_RETYPE ? 3 : 1);
+    default: return cap_fail(r, e, SK_NO_DETAIL);
     }
 }
 
@@ -119,7 +111,7 @@ static long notification_invoke(void *ctx, struct cap *c, uint64_t label, const 
     switch (label) {
     case SK_INV_NOTIFICATION_SIGNAL:
         if ((a[0] | c->badge) == 0)
-            return fail(r, SK_E_INVALID_ARGUMENT, 0);    /* nothing to signal */
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, 0);    /* nothing to signal */
         n->bits |= a[0] | c->badge;
         if (cap_hooks.notify)
             cap_hooks.notify(n);
@@ -137,7 +129,7 @@ static long notification_invoke(void *ctx, struct cap *c, uint64_t label, const 
         break;                        /* blocking is the environment's */
     case SK_INV_NOTIFICATION_BIND_VECTOR:
         if (a[0] != 0 && (a[0] < 32 || a[0] > 255))
-            return fail(r, SK_E_RANGE, 0);
+            return cap_fail(r, SK_E_RANGE, 0);
         break;                        /* the environment knows the caller */
     default:
         break;
@@ -151,19 +143,19 @@ static long notification_invoke(void *ctx, struct cap *c, uint64_t label, const 
 static long ioports_split(struct cte *io, struct cte *cn_cte, const sk_word_t *a, struct cap_reply *r)
 {
     if (cn_cte->cap.type != SK_OBJ_CNODE)
-        return fail(r, SK_E_INVALID_CAPABILITY, 0);
+        return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
     if (!(cn_cte->cap.rights & SK_RIGHT_WRITE))
-        return fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
+        return cap_fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
     struct cte *dest = cnode_slot((struct cnode *)cn_cte->cap.obj, a[0]);
     if (!dest)
-        return fail(r, SK_E_FAILED_LOOKUP, 1);
+        return cap_fail(r, SK_E_FAILED_LOOKUP, 1);
     if (dest->cap.type != SK_OBJ_NULL)
-        return fail(r, SK_E_DELETE_FIRST, 1);
+        return cap_fail(r, SK_E_DELETE_FIRST, 1);
     uint64_t first = io->cap.base, end = io->cap.base + io->cap.size;
     if (a[1] < first || a[1] >= end)
-        return fail(r, SK_E_RANGE, 2);
+        return cap_fail(r, SK_E_RANGE, 2);
     if (a[2] == 0 || a[2] > end - a[1])
-        return fail(r, SK_E_RANGE, 3);
+        return cap_fail(r, SK_E_RANGE, 3);
     struct cap c = io->cap;
     c.base = a[1];
     c.size = a[2];
@@ -179,29 +171,29 @@ long cap_invoke(void *ctx, struct cnode *cspace, const struct cap_call *call, st
     memset(r, 0, sizeof *r);
     unsigned ncaps = sk_msginfo_caps(call->info), len = sk_msginfo_length(call->info);
     if (ncaps + len > SK_MSG_MAX_REGS)
-        return fail(r, SK_E_INVALID_ARGUMENT, SK_NO_DETAIL);
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, SK_NO_DETAIL);
     struct cte *target = cnode_slot(cspace, call->cptr);
     if (!target)
-        return fail(r, SK_E_FAILED_LOOKUP, SK_NO_DETAIL);
+        return cap_fail(r, SK_E_FAILED_LOOKUP, SK_NO_DETAIL);
     struct cap *c = &target->cap;
     if (c->type == SK_OBJ_NULL)
-        return fail(r, SK_E_INVALID_CAPABILITY, SK_NO_DETAIL);
+        return cap_fail(r, SK_E_INVALID_CAPABILITY, SK_NO_DETAIL);
     uint64_t label = sk_msginfo_label(call->info);
     const struct invocation *inv = lookup(label);
     if (!inv || (inv->type != SK_OBJ_ANY && inv->type != c->type))
-        return fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+        return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
     if ((c->rights & inv->rights) != inv->rights)
-        return fail(r, SK_E_INSUFFICIENT_RIGHTS, SK_NO_DETAIL);
+        return cap_fail(r, SK_E_INSUFFICIENT_RIGHTS, SK_NO_DETAIL);
     if (ncaps < inv->caps || len < inv->args)
-        return fail(r, SK_E_TRUNCATED_MESSAGE, SK_NO_DETAIL);
+        return cap_fail(r, SK_E_TRUNCATED_MESSAGE, SK_NO_DETAIL);
 
     struct cte *caps[SK_MSG_MAX_REGS] = { 0 };
     for (unsigned i = 0; i < inv->caps; i++) {
         caps[i] = cnode_slot(cspace, call->mr[i]);
         if (!caps[i])
-            return fail(r, SK_E_FAILED_LOOKUP, i);
+            return cap_fail(r, SK_E_FAILED_LOOKUP, i);
         if (caps[i]->cap.type == SK_OBJ_NULL)
-            return fail(r, SK_E_INVALID_CAPABILITY, i);
+            return cap_fail(r, SK_E_INVALID_CAPABILITY, i);
     }
     /* Data words start after the capability arguments the caller sent. */
     sk_word_t args[SK_MSG_MAX_REGS] = { 0 };
@@ -241,10 +233,10 @@ long cap_invoke(void *ctx, struct cnode *cspace, const struct cap_call *call, st
     }
     if (e == CAP_DEFER) {             /* a type the environment implements */
         if (!cap_hooks.invoke)
-            return fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
         e = cap_hooks.invoke(ctx, c, label, caps, args, r);
         if (e != SK_OK)
-            return r->length ? (r->error = e) : fail(r, e, SK_NO_DETAIL);
+            return r->length ? (r->error = e) : cap_fail(r, e, SK_NO_DETAIL);
     }
     if (e != SK_OK)
         return e;

@@ -18,13 +18,6 @@
 #include <public/skerry/platform.h>
 #include "cap_system.h"
 
-static long detail(struct cap_reply *r, long error, uint64_t reg)
-{
-    r->length = 1;
-    r->mr[0] = reg;
-    return error;
-}
-
 /* n bytes into words, little-endian (the byte order of the x86 words). */
 static void pack_bytes(sk_word_t *words, unsigned nwords, const char *bytes, size_t n)
 {
@@ -66,7 +59,7 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
     case SK_INV_SYSTEM_WORLD_INFO: {
         struct world_summary w;
         if (a[0] > UINT32_MAX || !world_summary_at((unsigned)a[0], &w))
-            return detail(r, SK_E_RANGE, 0);
+            return cap_fail(r, SK_E_RANGE, 0);
         r->mr[0] = w.world_id;
         r->mr[1] = w.domain_id;
         r->mr[2] = w.vcpu_index;
@@ -79,7 +72,7 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
     case SK_INV_SYSTEM_DOMAIN_INFO: {
         struct domain_summary d;
         if (a[0] > UINT32_MAX || !domain_summary_at((unsigned)a[0], &d))
-            return detail(r, SK_E_RANGE, 0);
+            return cap_fail(r, SK_E_RANGE, 0);
         r->mr[0] = d.id;
         r->mr[1] = d.nr_vcpus;
         r->mr[2] = d.mem_bytes;
@@ -92,7 +85,7 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
     case SK_INV_SYSTEM_IRQ_INFO: {
         struct irq_line_info l;
         if (a[0] > UINT32_MAX || !irq_passthrough_line((unsigned)a[0], &l))
-            return detail(r, SK_E_RANGE, 0);
+            return cap_fail(r, SK_E_RANGE, 0);
         r->mr[0] = a[0];
         r->mr[1] = l.count;
         r->mr[2] = l.kept ? 0 : l.vector;      /* 0: the vmkernel keeps the line */
@@ -122,7 +115,7 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
         uint32_t len, sum;
         const char *dump = crash_dump_saved(&len, &sum);
         if (a[0] > len)
-            return detail(r, SK_E_RANGE, 0);
+            return cap_fail(r, SK_E_RANGE, 0);
         size_t n = len - a[0] < SK_LOG_READ_MAX ? len - a[0] : SK_LOG_READ_MAX;
         r->mr[0] = n;
         pack_bytes(&r->mr[1], 6, dump ? dump + a[0] : "", n);
@@ -134,7 +127,7 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
     case SK_INV_SYSTEM_CRASH_ME:
         /* As ESX's vsish crashMe: for testing the purple screen and dump. */
         if (!crash_dump_test_panic_allowed())
-            return detail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
         panic("crash_me: dom%u %s asked for a purple screen (allow_test_panic)", ctx->vcpu->dom->id,
               ctx->vcpu->dom->name);
     default:

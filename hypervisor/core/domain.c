@@ -343,8 +343,10 @@ struct domain *domain_by_index(unsigned i)
     return i < MAX_DOMAINS ? domains[i] : NULL;
 }
 
-static uint64_t domain_mem_bytes(const struct domain *d)
+uint64_t domain_ram_bytes(const struct domain *d)
 {
+    if (d->cap_built)
+        return d->mapped_bytes;
     if (!d->identity_mapped)
         return d->mem_size;
     uint64_t n = 0;
@@ -362,7 +364,7 @@ bool domain_summary_at(unsigned i, struct domain_summary *out)
         if (!d || i--)
             continue;
         *out = (struct domain_summary){ .id = d->id, .nr_vcpus = d->nr_vcpus,
-                                        .mem_bytes = d->cap_built ? d->mapped_bytes : domain_mem_bytes(d),
+                                        .mem_bytes = domain_ram_bytes(d),
                                         .dying = d->dying };
         memcpy(out->name, d->name, sizeof out->name);
         found = true;

@@ -193,13 +193,10 @@ static void end_wait(struct vcpu *v)
 
 enum hypercall_outcome hypercall_invoke(struct vcpu *v, const struct cap_call *call, struct cap_reply *reply)
 {
-    static bool env_set;
+    /* The core's environment is set when the first cspace is made; a call
+     * from a domain without one fails at the lookup, before any hook. */
     struct hypercall_ctx ctx = { .vcpu = v };
     uint64_t flags = cap_lock_take();
-    if (!env_set) {
-        cap_set_env(&vmkernel_env);
-        env_set = true;
-    }
     end_wait(v);
     cap_invoke(&ctx, v->dom->cspace, call, reply);
     end_pending_domains();
@@ -345,9 +342,8 @@ void hypercall_domain_ended(struct domain *d)
             b->owner = NULL;
             memset(s, 0, sizeof *s);
         } else if (s->cap.type != SK_OBJ_NULL) {
-            if (s->cap.type == SK_OBJ_UNTYPED)
-                cap_revoke(s);
-            /* Untyped given to it by another domain goes back up its tree. */
+            /* Untyped given to it by another domain (revoked above) goes
+             * back up its tree. */
             if (cap_delete(s) != SK_OK)
                 memset(s, 0, sizeof *s);
         }

@@ -93,6 +93,16 @@ struct cap_reply {
     sk_word_t mr[SK_MSG_MAX_REGS];
 };
 
+/* Fail an invocation: the error, and the offending message register's
+ * index (or SK_NO_DETAIL) as the reply's one word. */
+static inline long cap_fail(struct cap_reply *r, long error, uint64_t reg)
+{
+    r->error = error;
+    r->length = 1;
+    r->mr[0] = reg;
+    return error;
+}
+
 /*
  * What the environment (the vmkernel, or a unit test) provides:
  * memory of untyped objects by physical address, and the invocations of

@@ -163,6 +163,8 @@ struct world_summary {
 bool domain_summary_at(unsigned i, struct domain_summary *out);
 bool world_summary_at(unsigned i, struct world_summary *out);
 unsigned domains_count(void);
+/* Its RAM: what it was given, or the frames mapped into it. */
+uint64_t domain_ram_bytes(const struct domain *d);
 uint64_t guest_tsc_now(const struct vcpu *v);
 
 #endif
