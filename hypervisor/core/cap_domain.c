@@ -15,8 +15,10 @@
 #include <string.h>
 #include <arch/npt.h>
 #include <arch/svm.h>
+#include <arch/svm_exit.h>
 #include <arch/vmcb.h>
 #include <skerry/domain.h>
+#include <skerry/ioreq.h>
 #include <skerry/log.h>
 #include <skerry/memory.h>
 #include <skerry/sched.h>
@@ -59,6 +61,8 @@ unsigned cap_domain_take_pending(unsigned *ids, unsigned max)
 struct kobject *cap_domain_create(unsigned type, uint64_t phys, unsigned bits)
 {
     (void)bits;
+    if (type == SK_OBJ_IOREQ)
+        return ioreq_create(phys);
     if (type == SK_OBJ_VCPU) {
         struct vcpu_object *o = phys_to_virt(phys);
         o->obj.type = SK_OBJ_VCPU;
@@ -80,6 +84,8 @@ void cap_domain_destroy(struct kobject *obj)
 {
     if (obj->type == SK_OBJ_DOMAIN)
         defer_release(((struct domain_object *)obj)->domain_id);
+    else if (obj->type == SK_OBJ_IOREQ)
+        ioreq_destroy(obj);
 }
 
 static struct domain *object_domain(const struct cap *c)
@@ -96,10 +102,23 @@ static void flush_domain_tlbs(struct domain *d)
     }
 }
 
+/* What a frame-like capability maps: a frame, or a channel's shared page. */
+static void frame_extent(const struct cap *c, uint64_t *base, uint64_t *size)
+{
+    if (c->type == SK_OBJ_IOREQ) {
+        *base = ioreq_page_phys(c);
+        *size = FRAME_SIZE;
+    } else {
+        *base = c->base;
+        *size = 1ull << c->size;
+    }
+}
+
 static void unmap_frame(struct cap *frame)
 {
     struct domain *d = domain_lookup((unsigned)(frame->map_domain - 1));
-    uint64_t size = 1ull << frame->size;
+    uint64_t base, size;
+    frame_extent(frame, &base, &size);
     if (d && npt_unmap(&d->arch.npt, frame->map_gpa, size) == 0) {
         d->mapped_bytes -= size;
         flush_domain_tlbs(d);
@@ -107,13 +126,31 @@ static void unmap_frame(struct cap *frame)
     frame->map_domain = frame->map_gpa = 0;
 }
 
+/* An I/O port capability granted to a domain: the domain's access goes
+ * with it (an overlapping grant by another capability goes too: the
+ * domain loses access early, never keeps it late). */
+static void ungrant_ports(struct cap *io)
+{
+    struct domain *d = domain_lookup((unsigned)(io->map_domain - 1));
+    if (d)
+        svm_domain_pass_ports(d, (uint16_t)io->base, (uint32_t)io->size, false);
+    io->map_domain = 0;
+}
+
+void cap_domain_unmap(struct cap *cap)
+{
+    if (cap->type == SK_OBJ_IOPORTS)
+        ungrant_ports(cap);
+    else
+        unmap_frame(cap);
+}
+
 void cap_domain_finalize(struct cap *cap)
 {
-    if (cap->type == SK_OBJ_FRAME && cap->map_domain) {
-        unmap_frame(cap);
-    } else if (cap->type == SK_OBJ_DOMAIN) {
+    if (cap->type == SK_OBJ_DOMAIN)
         defer_release(((struct domain_object *)cap->obj)->domain_id);
-    }
+    else if (cap->type == SK_OBJ_IOREQ)
+        ioreq_destroy(cap->obj);
     /* A vCPU object has nothing of its own: a bound vCPU goes with its domain. */
 }
 
@@ -122,7 +159,7 @@ void cap_domain_finalize(struct cap *cap)
 static long map_frame(struct domain *d, struct cte *frame_cte, const sk_word_t *a, struct cap_reply *r)
 {
     struct cap *f = &frame_cte->cap;
-    if (f->type != SK_OBJ_FRAME)
+    if (f->type != SK_OBJ_FRAME && f->type != SK_OBJ_IOREQ)
         return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
     if (a[1] & ~(uint64_t)(SK_RIGHT_READ | SK_RIGHT_WRITE) || !(a[1] & SK_RIGHT_READ))
         return cap_fail(r, SK_E_INVALID_ARGUMENT, 2);
@@ -130,7 +167,8 @@ static long map_frame(struct domain *d, struct cte *frame_cte, const sk_word_t *
         return cap_fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
     if (f->map_domain)
         return cap_fail(r, SK_E_DELETE_FIRST, 0);       /* this capability maps it already */
-    uint64_t size = 1ull << f->size, hpa;
+    uint64_t base, size, hpa;
+    frame_extent(f, &base, &size);
     if (a[0] & (size - 1))
         return cap_fail(r, SK_E_ALIGNMENT, 1);
     if (a[0] >= VDEV_IOAPIC_BASE || size > VDEV_IOAPIC_BASE - a[0])
@@ -139,7 +177,7 @@ static long map_frame(struct domain *d, struct cte *frame_cte, const sk_word_t *
         if (npt_lookup(&d->arch.npt, a[0] + off, &hpa, NULL))
             return cap_fail(r, SK_E_DELETE_FIRST, 1);
     unsigned perms = NPT_READ | NPT_EXEC | (a[1] & SK_RIGHT_WRITE ? NPT_WRITE : 0);
-    if (npt_map(&d->arch.npt, a[0], f->base, size, perms) < 0)
+    if (npt_map(&d->arch.npt, a[0], base, size, perms) < 0)
         return cap_fail(r, SK_E_NOT_ENOUGH_MEMORY, SK_NO_DETAIL);
     d->mapped_bytes += size;           /* a capability-built domain's RAM */
     f->map_domain = d->id + 1ull;
@@ -176,10 +214,12 @@ long cap_domain_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label,
         /* The console owns machine memory 1:1: a frame appears where it is. */
         if (d->identity_mapped && caps[0]->cap.type == SK_OBJ_FRAME && a[0] != caps[0]->cap.base)
             return cap_fail(r, SK_E_INVALID_ARGUMENT, 1);
+        if (d->identity_mapped && caps[0]->cap.type == SK_OBJ_IOREQ && a[0] != ioreq_page_phys(&caps[0]->cap))
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, 1);
         return map_frame(d, caps[0], a, r);
     case SK_INV_DOMAIN_UNMAP_FRAME: {
         struct cap *f = &caps[0]->cap;
-        if (f->type != SK_OBJ_FRAME)
+        if (f->type != SK_OBJ_FRAME && f->type != SK_OBJ_IOREQ)
             return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
         if (f->map_domain != d->id + 1ull)
             return cap_fail(r, SK_E_INVALID_ARGUMENT, 0);    /* not mapped here by this capability */
@@ -191,8 +231,32 @@ long cap_domain_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label,
             return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
         defer_release(d->id);
         return SK_OK;
+    case SK_INV_DOMAIN_GRANT_IOPORTS: {
+        struct cap *io = &caps[0]->cap;
+        if (io->type != SK_OBJ_IOPORTS)
+            return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
+        if (!(io->rights & SK_RIGHT_GRANT))
+            return cap_fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
+        if (!d->cap_built || d->dying)
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);   /* the console has its own */
+        if (io->map_domain)
+            return cap_fail(r, SK_E_DELETE_FIRST, 0);   /* granted already: copy it to grant twice */
+        svm_domain_pass_ports(d, (uint16_t)io->base, (uint32_t)io->size, true);
+        io->map_domain = d->id + 1ull;
+        return SK_OK;
+    }
+    case SK_INV_DOMAIN_GRANT_MSR:
+        if (!d->cap_built || d->dying)
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+        if (a[0] > 0xFFFFFFFFull)
+            return cap_fail(r, SK_E_RANGE, 0);
+        if (a[1] & ~(uint64_t)(SK_RIGHT_READ | SK_RIGHT_WRITE))
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, 1);
+        if (svm_domain_pass_msr(d, (uint32_t)a[0], a[1] & SK_RIGHT_READ, a[1] & SK_RIGHT_WRITE) < 0)
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, a[1] & SK_RIGHT_WRITE ? 1 : 0);
+        return SK_OK;
     default:
-        /* grant_ioports, grant_msr, assign_irq: not yet. */
+        /* assign_irq: not yet. */
         return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
     }
 }
@@ -203,7 +267,6 @@ static uint64_t *reg_slot(struct vcpu *v, uint64_t reg)
 {
     struct vmcb_save *s = &v->arch.vmcb->save;
     switch (reg) {
-    case SK_REG_RSP:    return &s->rsp;
     case SK_REG_RIP:    return &s->rip;
     case SK_REG_RFLAGS: return &s->rflags;
     case SK_REG_CR0:    return &s->cr0;
@@ -211,8 +274,38 @@ static uint64_t *reg_slot(struct vcpu *v, uint64_t reg)
     case SK_REG_CR4:    return &s->cr4;
     case SK_REG_EFER:   return &s->efer;
     default:
-        return reg <= SK_REG_R15 ? &v->arch.gprs.r[reg] : NULL;  /* SK_REG_* follow x86's order */
+        /* SK_REG_* follow x86's order; RSP and RAX enter from here too. */
+        return reg <= SK_REG_R15 ? &v->arch.gprs.r[reg] : NULL;
     }
+}
+
+/* Not started yet, or stopped and off its CPU: its registers are in memory. */
+static bool off_cpu(const struct vcpu_object *o, const struct vcpu *v)
+{
+    return !o->started || (v->pause_requested && v->state == VCPU_PAUSED);
+}
+
+/* Exceptions that push an error code (SDM vol. 3, table 6-1). */
+#define ERROR_CODE_EXCEPTIONS ((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) | \
+                               (1u << 14) | (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30))
+/* Vectors that are not exceptions to inject: NMI (its own type) and the reserved ones. */
+#define NOT_INJECTABLE ((1u << 2) | (1u << 9) | (1u << 15) | (0x3Fu << 22) | (1u << 31))
+
+/* An exception, as a debugger would: only into a vCPU that is off its CPU. */
+static long inject_exception(const struct vcpu_object *o, struct vcpu *v, const sk_word_t *a,
+                             struct cap_reply *r)
+{
+    if (a[0] > 31 || (NOT_INJECTABLE >> a[0] & 1))
+        return cap_fail(r, SK_E_RANGE, 0);
+    bool has_error = ERROR_CODE_EXCEPTIONS >> a[0] & 1;
+    if (a[2] > 0xFFFFFFFFull || (!has_error && a[2]))
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, 2);
+    if (!off_cpu(o, v))
+        return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);
+    if (v->arch.pending_exception)
+        return cap_fail(r, SK_E_DELETE_FIRST, SK_NO_DETAIL);     /* one is queued already */
+    svm_inject_exception(v, (uint8_t)a[0], has_error, (uint32_t)a[2]);
+    return SK_OK;
 }
 
 long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, struct cte *const *caps,
@@ -251,7 +344,7 @@ long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, s
     switch (label) {
     case SK_INV_VCPU_READ_REG:
     case SK_INV_VCPU_WRITE_REG: {
-        if (o->started)
+        if (!off_cpu(o, v))
             return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);          /* its registers are the CPU's */
         uint64_t *slot = reg_slot(v, a[0]);
         if (!slot)
@@ -268,7 +361,7 @@ long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, s
         return SK_OK;
     }
     case SK_INV_VCPU_LONG_MODE:
-        if (o->started)
+        if (!off_cpu(o, v))
             return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);
         if (a[1] & 0xFFF || a[1] >> 52)
             return cap_fail(r, SK_E_ALIGNMENT, 1);
@@ -277,29 +370,39 @@ long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, s
         svm_vcpu_set_long_mode(v, a[0], a[1], a[2], (uint16_t)a[3]);
         return SK_OK;
     case SK_INV_VCPU_START:
-        if (o->started)
-            return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);
         if (d->dying)
             return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+        if (o->started) {
+            if (!v->pause_requested)
+                return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);      /* running already */
+            sched_resume(v);
+            return SK_OK;
+        }
         o->started = true;
         domain_vcpu_started(d);
         sched_add_vcpu(v);
         log_info("dom%u %s: vcpu%u started at RIP %#llx", d->id, d->name, v->index,
                  (unsigned long long)v->arch.vmcb->save.rip);
         return SK_OK;
+    case SK_INV_VCPU_STOP:
+        if (!o->started || d->dying)
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);  /* nothing runs */
+        sched_pause(v);
+        return SK_OK;
     case SK_INV_VCPU_INJECT:
         if (a[1] == SK_EVENT_NMI) {
             vcpu_raise_nmi(v);
             return SK_OK;
         }
+        if (a[1] == SK_EVENT_EXCEPTION)
+            return inject_exception(o, v, a, r);
         if (a[1] != SK_EVENT_EXTINT)
-            return cap_fail(r, SK_E_INVALID_ARGUMENT, 1);         /* exceptions: not yet */
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, 1);
         if (a[0] < 32 || a[0] > 255)
             return cap_fail(r, SK_E_RANGE, 0);
         vcpu_raise_interrupt(v, (uint8_t)a[0], false);
         return SK_OK;
     default:
-        /* stop: not yet (a started vCPU runs until its domain ends). */
         return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
     }
 }

@@ -159,6 +159,7 @@ static long ioports_split(struct cte *io, struct cte *cn_cte, const sk_word_t *a
     struct cap c = io->cap;
     c.base = a[1];
     c.size = a[2];
+    c.map_domain = 0;                 /* not granted to anyone yet */
     dest->cap = c;
     cap_link_child(io, dest);
     return SK_OK;

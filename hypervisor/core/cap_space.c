@@ -105,12 +105,10 @@ static void remove_cap(struct cte *slot)
     }
     struct cap cap = slot->cap;
     memset(&slot->cap, 0, sizeof slot->cap);
-    if (cap.obj) {
-        if (--cap.obj->refs == 0 && !cap.obj->pinned)
-            free_object(&cap);
-    } else if (cap.type == SK_OBJ_FRAME && cap_hooks.finalize) {
-        cap_hooks.finalize(&cap);           /* each frame capability has its own mapping */
-    }
+    if (cap.map_domain && cap_hooks.unmap)
+        cap_hooks.unmap(&cap);              /* each capability has its own mapping or grant */
+    if (cap.obj && --cap.obj->refs == 0 && !cap.obj->pinned)
+        free_object(&cap);
 }
 
 /* ---- operations ---- */

@@ -32,6 +32,7 @@ static uint64_t world_state(enum vcpu_state s)
     case VCPU_RUNNING:  return SK_WORLD_RUNNING;
     case VCPU_BLOCKED:  return SK_WORLD_WAITING;
     case VCPU_HALTED:   return SK_WORLD_HALTED;
+    case VCPU_PAUSED:   return SK_WORLD_STOPPED;
     default:            return SK_WORLD_DEAD;
     }
 }

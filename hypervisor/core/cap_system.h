@@ -39,6 +39,7 @@ long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, s
 struct kobject *cap_domain_create(unsigned type, uint64_t phys, unsigned bits);
 void cap_domain_destroy(struct kobject *obj);
 void cap_domain_finalize(struct cap *cap);
+void cap_domain_unmap(struct cap *cap);
 /* Domains whose end was asked for under the lock (at most max ids). */
 unsigned cap_domain_take_pending(unsigned *ids, unsigned max);
 

@@ -26,6 +26,8 @@ unsigned cap_object_bits(unsigned type, unsigned size_bits)
     case SK_OBJ_DOMAIN:
     case SK_OBJ_VCPU:
         return size_bits == 0 && cap_hooks.create ? CAP_DOMAIN_BITS : 0;
+    case SK_OBJ_IOREQ:
+        return size_bits == 0 && cap_hooks.create ? CAP_IOREQ_BITS : 0;
     default:
         return 0;                     /* not made from untyped memory (yet) */
     }
@@ -52,7 +54,7 @@ static struct kobject *make_object(unsigned type, unsigned size_bits, uint64_t p
         n->vector = -1;
         return &n->obj;
     }
-    if (type == SK_OBJ_DOMAIN || type == SK_OBJ_VCPU) {
+    if (type == SK_OBJ_DOMAIN || type == SK_OBJ_VCPU || type == SK_OBJ_IOREQ) {
         struct kobject *o = cap_hooks.create(type, phys, bits);
         *failed = o == NULL;
         return o;

@@ -10,6 +10,7 @@
 #include <arch/svm.h>
 #include <skerry/domain.h>
 #include <skerry/hypercall.h>
+#include <skerry/ioreq.h>
 #include <skerry/log.h>
 #include <skerry/memory.h>
 #include <skerry/percpu.h>
@@ -70,7 +71,7 @@ static void *phys_to_ptr(uint64_t phys, uint64_t len)
     return phys_to_virt(phys);
 }
 
-static void notify(struct notification *n)
+void hypercall_notify(struct notification *n)
 {
     if (n->vector >= 0 && n->bound_to)
         vcpu_raise_interrupt(n->bound_to, (uint8_t)n->vector, false);
@@ -94,6 +95,7 @@ static void finalize(struct cap *cap)
         return;
     }
     struct notification *n = (struct notification *)cap->obj;
+    ioreq_notification_gone(n);
     unbind(n);
     if (n->waiter) {
         struct vcpu *w = n->waiter;
@@ -153,16 +155,17 @@ static long env_invoke(void *ctx, struct cap *target, uint64_t label, struct cte
         return cap_vcpu_invoke(ctx, target, label, caps, args, reply);
     case SK_OBJ_NOTIFICATION:
         return notification_env(ctx, target, label, args, reply);
+    case SK_OBJ_IOREQ:
+        return ioreq_invoke(target, label, caps, args, reply);
     default:
-        /* IRQ handler and I/O-request objects cannot be made yet: no
-         * capability to one exists. */
+        /* IRQ handler objects cannot be made yet: no capability to one exists. */
         return SK_E_ILLEGAL_OPERATION;
     }
 }
 
 static const struct cap_env vmkernel_env = {
-    .phys_to_ptr = phys_to_ptr, .invoke = env_invoke, .notify = notify, .finalize = finalize,
-    .create = cap_domain_create, .destroy = cap_domain_destroy,
+    .phys_to_ptr = phys_to_ptr, .invoke = env_invoke, .notify = hypercall_notify, .finalize = finalize,
+    .create = cap_domain_create, .destroy = cap_domain_destroy, .unmap = cap_domain_unmap,
 };
 
 /* Domains whose end was asked for: ended with the lock still held (the
@@ -202,6 +205,25 @@ enum hypercall_outcome hypercall_invoke(struct vcpu *v, const struct cap_call *c
     end_pending_domains();
     cap_lock_drop(flags);
     return ctx.block ? HYPERCALL_BLOCK : HYPERCALL_DONE;
+}
+
+static bool served_by_a_model(const struct vcpu *v)
+{
+    for (unsigned i = 0; i < MAX_IOREQ_PER_DOMAIN; i++)
+        if (__atomic_load_n(&v->dom->ioreq[i], __ATOMIC_RELAXED))
+            return true;
+    return false;
+}
+
+enum ioreq_outcome hypercall_ioreq_access(struct vcpu *v, unsigned space, unsigned dir, uint64_t addr,
+                                          unsigned size, uint64_t *data)
+{
+    if (!v->dom->cap_built || !served_by_a_model(v))
+        return IOREQ_UNCLAIMED;
+    uint64_t flags = cap_lock_take();
+    enum ioreq_outcome o = ioreq_access(v, space, dir, addr, size, data);
+    cap_lock_drop(flags);
+    return o;
 }
 
 /* ---- boot capabilities ---- */

@@ -153,6 +153,43 @@ void sched_stop_domain(struct domain *d)
         domain_vcpu_stopped(stopped[i]);
 }
 
+bool sched_pause(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    __atomic_store_n(&v->pause_requested, true, __ATOMIC_RELEASE);
+    switch (v->state) {
+    case VCPU_RUNNABLE:
+        policy->remove(v);
+        set_state(v, VCPU_PAUSED);
+        break;
+    case VCPU_BLOCKED:
+    case VCPU_HALTED:
+        /* Started again, it resumes after its HLT: a spurious wake-up,
+         * which an OS's idle loop takes in its stride. */
+        set_state(v, VCPU_PAUSED);
+        recompute_next_wakeup();
+        break;
+    case VCPU_RUNNING:
+        if ((unsigned)v->running_on != this_cpu_id())
+            lapic_send_ipi(pcpus[v->running_on].apic_id, VECTOR_KICK);
+        break;                        /* it leaves at its next exit */
+    default:
+        break;
+    }
+    bool off_cpu = v->state == VCPU_PAUSED;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return off_cpu;
+}
+
+void sched_resume(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    __atomic_store_n(&v->pause_requested, false, __ATOMIC_RELEASE);
+    if (v->state == VCPU_PAUSED)
+        make_runnable(v);
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
 /* Interrupt context. */
 void sched_timer_tick(void)
 {
@@ -220,6 +257,9 @@ static void put_back(struct vcpu *v, enum vcpu_run_result result)
     case RUN_STOPPED:
         set_state(v, VCPU_DEAD);
         forget_world(v);
+        break;
+    case RUN_PAUSED:
+        set_state(v, VCPU_PAUSED);
         break;
     }
 }

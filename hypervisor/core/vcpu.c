@@ -214,6 +214,11 @@ void vcpu_ack_interrupt(struct vcpu *v, uint8_t vector)
 
 bool vcpu_has_wake_event(struct vcpu *v)
 {
+    /* An access a device model serves ends only with its completion. */
+    if (__atomic_load_n(&v->ioreq.pending, __ATOMIC_ACQUIRE))
+        return false;
+    if (v->ioreq.nr_done)
+        return true;
     /* A maskable interrupt ends HLT only if the guest has IF set (SDM: HLT). */
     bool if_set = (v->arch.vmcb->save.rflags & RFLAGS_IF) != 0;
     /* A notification wait ends when the notification has bits (the

@@ -44,7 +44,9 @@ struct cap {
     uint64_t size;
     uint64_t free_offset;         /* untyped: bytes carved so far */
     /* frame: where this capability maps it (each copy maps once, as in
-     * seL4): the domain's id + 1 (0: not mapped) and the address. */
+     * seL4): the domain's id + 1 (0: not mapped) and the address; an
+     * I/O-request channel's shared page the same way; ioports: the domain
+     * it is granted to. */
     uint64_t map_domain, map_gpa;
 };
 
@@ -74,6 +76,7 @@ struct notification {
 #define CAP_CTE_BITS       7u     /* a slot takes at most 128 bytes */
 #define CAP_NTFN_BITS      7u
 #define CAP_DOMAIN_BITS    12u    /* a domain or vCPU object: 4 KiB of untyped */
+#define CAP_IOREQ_BITS     13u    /* an I/O-request channel and its shared page */
 #define CAP_MIN_RADIX      1u
 #define CAP_MAX_RADIX      16u
 #define CAP_MIN_UNTYPED    12u
@@ -117,8 +120,11 @@ struct cap_env {
                    const sk_word_t *args, struct cap_reply *reply);
     /* Signal delivery: a notification with a vector was signalled. */
     void (*notify)(struct notification *n);
-    /* An object of this type is being freed (unmap it, unbind it). */
+    /* An object is being freed with its last capability (unbind it). */
     void (*finalize)(struct cap *cap);
+    /* A capability that maps or grants something (map_domain set) is
+     * going: undo its mapping or grant. */
+    void (*unmap)(struct cap *cap);
     /* Make a domain or vCPU object in untyped memory at phys (2^bits
      * bytes, zeroed); NULL if it cannot be made.  destroy() undoes one
      * that was never named by a capability. */

@@ -26,12 +26,35 @@ enum vcpu_state {
     VCPU_RUNNING,     /* on a CPU */
     VCPU_BLOCKED,     /* HLT with interrupts enabled: waits for an interrupt */
     VCPU_HALTED,      /* HLT with interrupts disabled: only NMI/INIT wake it */
+    VCPU_PAUSED,      /* stopped by its domain's builder (VCPU stop) until started again */
     VCPU_DEAD,
 };
 
 struct domain;
 struct vcpu;
 struct console_platform;
+struct ioreq_channel;
+
+#define MAX_IOREQ_PER_DOMAIN 4
+#define IOREQ_LOG_MAX        4
+
+/*
+ * A vCPU's accesses to ranges a device model serves.  An instruction that
+ * makes them is run again after each one completes (it exits again at
+ * once); the log replays the completed ones, in order, so that a
+ * read-modify-write sees its read once and each access reaches the model
+ * once.
+ */
+struct vcpu_ioreq {
+    bool pending;                 /* posted, the model has not completed it */
+    struct ioreq_channel *channel;    /* the one it is posted to */
+    unsigned nr_done;             /* completed accesses of the current instruction */
+    unsigned next;                /* accesses replayed in this run of it */
+    struct ioreq_access {
+        uint8_t space, dir, size;
+        uint64_t addr, data;
+    } log[IOREQ_LOG_MAX];
+};
 
 /* An emulated range of I/O ports (ports not passed through and not here float high). */
 struct port_handler {
@@ -72,6 +95,8 @@ struct vcpu {
     uint64_t state_since_ns;
     uint64_t exits[NR_EXIT_REASONS];
     struct notification *waiting_on;  /* blocked in a notification wait */
+    bool pause_requested;         /* leave the CPU at the next exit and stay off it */
+    struct vcpu_ioreq ioreq;      /* its accesses served by a device model (core/ioreq.c) */
     struct arch_vcpu arch;
 };
 
@@ -101,6 +126,7 @@ struct domain {
      * into its nested page tables, vCPUs are bound one by one. */
     bool cap_built;
     uint64_t mapped_bytes;
+    struct ioreq_channel *ioreq[MAX_IOREQ_PER_DOMAIN];   /* device models serving it */
     struct arch_domain arch;
 };
 

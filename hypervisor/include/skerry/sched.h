@@ -8,6 +8,7 @@
 #ifndef SKERRY_SCHED_H
 #define SKERRY_SCHED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vcpu;
@@ -36,5 +37,9 @@ uint64_t sched_next_wakeup_ns(void);
 void sched_set_stats_interval(uint64_t ns);
 /* Stop every vCPU of a dying domain (from any CPU). */
 void sched_stop_domain(struct domain *d);
+/* Take v off the CPUs until sched_resume (VCPU stop): true if it is off
+ * already, false if it is running and leaves at its next exit. */
+bool sched_pause(struct vcpu *v);
+void sched_resume(struct vcpu *v);
 
 #endif

@@ -10,6 +10,7 @@
 #include <arch/svm_exit.h>
 #include <arch/vmcb.h>
 #include <skerry/domain.h>
+#include <skerry/ioreq.h>
 #include <skerry/hypercall.h>
 #include <skerry/log.h>
 #include <skerry/vcpu.h>
@@ -127,11 +128,24 @@ static enum exit_action handle_ioio(struct vcpu *v)
         svm_inject_exception(v, VECTOR_GP, true, 0);
         return EXIT_RESUME;
     }
-    if (port == VMWARE_BACKDOOR_PORT && size == 4) {
+    uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (size * 8)) - 1;
+    uint64_t value = r->r[X86_RAX] & mask;
+    enum ioreq_outcome served = IOREQ_UNCLAIMED;
+    if (!(port == VMWARE_BACKDOOR_PORT && size == 4))
+        served = hypercall_ioreq_access(v, SK_IOREQ_PIO, info & IOIO_IN ? SK_IOREQ_READ : SK_IOREQ_WRITE,
+                                        port, size, &value);
+    if (served == IOREQ_WAIT)
+        return EXIT_BLOCK;                    /* the IN or OUT runs again once served */
+    if (served == IOREQ_DONE) {
+        ioreq_instruction_done(v);
+        if ((info & IOIO_IN) && size == 4)
+            r->r[X86_RAX] = value;                       /* 32-bit writes zero-extend */
+        else if (info & IOIO_IN)
+            r->r[X86_RAX] = (r->r[X86_RAX] & ~mask) | (value & mask);
+    } else if (port == VMWARE_BACKDOOR_PORT && size == 4) {
         vmware_backdoor_call(v, r);
     } else if (info & IOIO_IN) {
         uint32_t val = vdev_port_read(v, port, size);
-        uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (size * 8)) - 1;
         if (size == 4)
             r->r[X86_RAX] = val;                         /* 32-bit writes zero-extend */
         else
@@ -258,6 +272,7 @@ enum exit_action svm_handle_exit(struct vcpu *v)
     struct vmcb *vmcb = v->arch.vmcb;
     uint64_t code = vmcb->control.exit_code;
     v->exits[classify(code)]++;
+    ioreq_instruction_start(v);
     svm_sync_posted_interrupt(v);
     vcpu_lapic_sync_cr8(v, vmcb->control.vintr & VINTR_TPR_MASK);
 

@@ -97,6 +97,14 @@ void svm_inject_events(struct vcpu *v)
     struct vmcb_control *c = &vmcb->control;
 
     c->vintr = (c->vintr & ~VINTR_TPR_MASK) | vcpu_lapic_cr8(v);
+    if (v->ioreq.nr_done && !(c->exit_int_info & EVENT_VALID)) {
+        /* In the middle of an instruction a device model serves: it exits
+         * again at once to finish, and events wait until then, so that a
+         * handler's own accesses cannot come between its parts. */
+        c->event_inject = 0;
+        withdraw_interrupt(v);
+        return;
+    }
     c->event_inject = next_event(v);
 
     /* A posted interrupt not taken yet is chosen again: a higher one may have come. */

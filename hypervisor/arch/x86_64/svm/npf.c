@@ -14,6 +14,7 @@
 #include <arch/svm_exit.h>
 #include <arch/vmcb.h>
 #include <skerry/domain.h>
+#include <skerry/ioreq.h>
 #include <skerry/log.h>
 #include <skerry/vdev_platform.h>
 
@@ -64,14 +65,29 @@ static enum insn_mode cpu_mode(const struct vmcb_save *s)
     return (s->cs.attrib & SEG_ATTR_DB) ? INSN_MODE_32 : INSN_MODE_16;
 }
 
+/* An access a device model serves: 0 when it completed, -1 while it is
+ * posted (the emulation stops; the instruction runs again once it is
+ * served), 1 when no model claims it. */
+static int model_access(void *ctx, unsigned dir, uint64_t gpa, unsigned size, uint64_t *val)
+{
+    enum ioreq_outcome o = hypercall_ioreq_access(ctx, SK_IOREQ_MMIO, dir, gpa, size, val);
+    return o == IOREQ_WAIT ? -1 : o == IOREQ_DONE ? 0 : 1;
+}
+
 static int bus_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
+    int rc = model_access(ctx, SK_IOREQ_READ, gpa, size, val);
+    if (rc <= 0)
+        return rc;
     *val = vdev_mmio_read(ctx, gpa, size);
     return 0;
 }
 
 static int bus_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
+    int rc = model_access(ctx, SK_IOREQ_WRITE, gpa, size, &val);
+    if (rc <= 0)
+        return rc;
     vdev_mmio_write(ctx, gpa, size, val);
     return 0;
 }
@@ -91,9 +107,9 @@ static int access_one(struct vcpu *v, uint64_t linear, unsigned size, uint64_t *
     else if (ram)
         memcpy(val, ram, size);
     else if (is_write)
-        vdev_mmio_write(v, gpa, size, *val);
+        return bus_write(v, gpa, size, *val);
     else
-        *val = vdev_mmio_read(v, gpa, size);
+        return bus_read(v, gpa, size, val);
     return 0;
 }
 
@@ -160,6 +176,8 @@ enum exit_action svm_handle_npf(struct vcpu *v)
                                 .guest_access = bus_guest_access };
         rc = mmio_emulate(&insn, &v->arch.gprs, &vmcb->save.rflags, &bus, gpa);
     }
+    if (rc < 0 && v->ioreq.pending)
+        return EXIT_BLOCK;                   /* a device model serves it: run it again then */
     if (rc < 0) {
         char hex[3 * INSN_MAX_LENGTH + 1];
         log_bytes(hex, sizeof hex, bytes, n);
@@ -168,6 +186,7 @@ enum exit_action svm_handle_npf(struct vcpu *v)
                     (unsigned long long)vmcb->save.rip, st, rc, hex);
         return EXIT_STOP;
     }
+    ioreq_instruction_done(v);
     if (rc > 0)
         svm_skip_instruction(v, (unsigned)rc);
     return EXIT_RESUME;

@@ -82,6 +82,28 @@ int svm_domain_init(struct domain *d)
     return 0;
 }
 
+void svm_domain_pass_ports(struct domain *d, uint16_t first, uint32_t count, bool pass)
+{
+    iopm_set(d->arch.iopm, first, count, !pass);
+}
+
+/*
+ * MSRs another domain's builder may pass through (DOMAIN grant_msr):
+ * counters a guest may read directly.  Writes are never passed: every
+ * other MSR is the machine's state, not the guest's.
+ */
+static const uint32_t readable_msrs[] = { 0x10 /* TSC */, 0xE7 /* MPERF */, 0xE8 /* APERF */ };
+
+int svm_domain_pass_msr(struct domain *d, uint32_t msr, bool read, bool write)
+{
+    if (write)
+        return -1;
+    for (size_t i = 0; i < sizeof readable_msrs / sizeof readable_msrs[0]; i++)
+        if (readable_msrs[i] == msr)
+            return msrpm_set(d->arch.msrpm, msr, !read, true);
+    return -1;
+}
+
 unsigned svm_domain_port_ranges(const struct domain *d, struct port_range *out, unsigned max)
 {
     unsigned n = 0;

@@ -105,6 +105,10 @@ enum vcpu_run_result svm_vcpu_run(struct vcpu *v)
             stgi();
             return leave(v, RUN_PREEMPTED);
         }
+        if (__atomic_load_n(&v->pause_requested, __ATOMIC_ACQUIRE)) {
+            stgi();
+            return leave(v, RUN_PAUSED);
+        }
         vcpu_update_timers(v);
         svm_inject_events(v);
         arm_host_timer(cpu, v);

@@ -153,6 +153,7 @@ enum sk_vcpu_reg {
 #define SK_WORLD_WAITING    2u     /* halted with interrupts on, or in a wait */
 #define SK_WORLD_HALTED     3u     /* halted with interrupts off, or not started */
 #define SK_WORLD_DEAD       4u
+#define SK_WORLD_STOPPED    5u     /* stopped by VCPU stop */
 #define SK_NO_CPU           0xFFFFFFFFFFFFFFFFull
 
 /* SYSTEM log_read and dump_read: up to SK_LOG_READ_MAX bytes in b0..b5,
@@ -172,14 +173,68 @@ enum sk_vcpu_reg {
  * general registers, RIP, RFLAGS; VCPU long_mode: 64-bit mode at entry
  * with paging at cr3 and flat CS 0x10, DS 0x18 from the GDT), then VCPU
  * start.  Deleting the last capability to a domain (or DOMAIN destroy)
- * ends it.  Not yet: VCPU stop, exception injection, DOMAIN grant_ioports,
- * grant_msr, assign_irq (SK_E_ILLEGAL_OPERATION).
+ * ends it.  Not yet: DOMAIN assign_irq and the IRQ handler object
+ * (SK_E_ILLEGAL_OPERATION).
  */
 
-/* DOMAIN grant_msr: rights as SK_RIGHT_READ | SK_RIGHT_WRITE. */
+/*
+ * DOMAIN grant_ioports: the domain reaches the capability's ports directly
+ * (it needs the grant right) until that capability is deleted; each
+ * capability grants once (copy it to grant it twice).  grant_msr: rights
+ * SK_RIGHT_READ passes the MSR's reads through, 0 traps them again; only
+ * counters may be passed (TSC 0x10, MPERF 0xE7, APERF 0xE8), never writes.
+ * Both only for a domain built through capabilities.
+ *
+ * VCPU stop takes a started vCPU off the CPUs (SYSTEM world_info shows
+ * SK_WORLD_STOPPED once it is off); start runs it again.  While it is
+ * off its CPU (or not started yet) read_reg, write_reg, long_mode and an
+ * exception inject (type SK_EVENT_EXCEPTION, vector 0-31 but 2, 9, 15,
+ * 22-27, 31; an error code only for those that push one) work; on a
+ * running vCPU they fail with SK_E_BUSY.
+ */
+
+/*
+ * I/O-request channels (SK_OBJ_IOREQ, retyped with size_bits 0 from 8 KiB
+ * of untyped): how a device model in another domain (vmware-vmx in the
+ * console) serves a domain's port and MMIO accesses, in the shape of Xen's
+ * ioreq servers.  IOREQ bind names the domain served and the notification
+ * to signal; add_range claims ports (space SK_IOREQ_PIO, first + count <=
+ * 0x10000) or guest-physical addresses not backed by RAM (SK_IOREQ_MMIO,
+ * below 0xFEC00000 or from 4 GiB, page-aligned).  A vCPU's access to a
+ * claimed range fills its slot (struct sk_ioreq, slot = vCPU index) of the
+ * channel's shared page, signals bit (1 << vCPU index) on the
+ * notification, and blocks the vCPU.  The model reads the slot, puts a
+ * read's result in data, and invokes IOREQ complete(vcpu); the vCPU then
+ * finishes its instruction.  An access no channel claims behaves as
+ * unassigned (reads all ones, writes dropped).  The shared page is mapped
+ * like a frame: DOMAIN map_frame with the IOREQ capability (read and
+ * write); IOREQ info gives its physical address.
+ */
+#define SK_IOREQ_PIO        0u
+#define SK_IOREQ_MMIO       1u
+#define SK_IOREQ_WRITE      0u
+#define SK_IOREQ_READ       1u
+#define SK_IOREQ_IDLE       0u
+#define SK_IOREQ_PENDING    1u     /* filled in by the vmkernel, waiting for complete */
+#define SK_IOREQ_MAX_RANGES 16u
+
+struct sk_ioreq {
+    uint64_t addr;                 /* port, or guest-physical address */
+    uint64_t data;                 /* a write's value; a read's result, from the model */
+    uint32_t state;                /* SK_IOREQ_IDLE or SK_IOREQ_PENDING */
+    uint8_t space;                 /* SK_IOREQ_PIO or SK_IOREQ_MMIO */
+    uint8_t dir;                   /* SK_IOREQ_WRITE or SK_IOREQ_READ */
+    uint8_t size;                  /* 1, 2, 4 or 8 bytes */
+    uint8_t vcpu;
+    uint64_t seq;                  /* counts this slot's requests */
+    uint64_t reserved[4];
+};
+#define SK_IOREQ_SLOTS      64u    /* struct sk_ioreq slot[64]: the shared page */
 
 _Static_assert(sizeof(sk_cptr_t) == 8 && sizeof(sk_msginfo_t) == 8, "64-bit ABI words");
 _Static_assert(SK_OBJ_NR_TYPES <= 16, "object types fit a nibble");
 _Static_assert(SK_E_NR_ERRORS < 64, "error codes are small");
+_Static_assert(sizeof(struct sk_ioreq) == 64, "an I/O request is 64 bytes");
+_Static_assert(SK_IOREQ_SLOTS * sizeof(struct sk_ioreq) == 4096, "the slots fill the shared page");
 
 #endif

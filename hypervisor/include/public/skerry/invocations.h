@@ -41,6 +41,10 @@ enum sk_label {
     SK_INV_IRQ_HANDLER_INFO = 114,
     SK_INV_IOPORTS_INFO = 128,
     SK_INV_IOPORTS_SPLIT = 129,
+    SK_INV_IOREQ_BIND = 144,
+    SK_INV_IOREQ_ADD_RANGE = 145,
+    SK_INV_IOREQ_COMPLETE = 146,
+    SK_INV_IOREQ_INFO = 147,
     SK_INV_SYSTEM_INFO = 160,
     SK_INV_SYSTEM_LOG_READ = 161,
     SK_INV_SYSTEM_WORLD_INFO = 162,
@@ -93,6 +97,10 @@ enum sk_label {
     X(SK_INV_IRQ_HANDLER_INFO, SK_OBJ_IRQ_HANDLER, SK_RIGHT_READ, 0, 0, 2, "irq_handler_info") \
     X(SK_INV_IOPORTS_INFO, SK_OBJ_IOPORTS, SK_RIGHT_READ, 0, 0, 2, "ioports_info") \
     X(SK_INV_IOPORTS_SPLIT, SK_OBJ_IOPORTS, SK_RIGHT_GRANT, 1, 3, 0, "ioports_split") \
+    X(SK_INV_IOREQ_BIND, SK_OBJ_IOREQ, SK_RIGHT_CONTROL, 2, 0, 0, "ioreq_bind") \
+    X(SK_INV_IOREQ_ADD_RANGE, SK_OBJ_IOREQ, SK_RIGHT_CONTROL, 0, 3, 0, "ioreq_add_range") \
+    X(SK_INV_IOREQ_COMPLETE, SK_OBJ_IOREQ, SK_RIGHT_WRITE, 0, 1, 0, "ioreq_complete") \
+    X(SK_INV_IOREQ_INFO, SK_OBJ_IOREQ, SK_RIGHT_READ, 0, 0, 4, "ioreq_info") \
     X(SK_INV_SYSTEM_INFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 0, 6, "system_info") \
     X(SK_INV_SYSTEM_LOG_READ, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 1, 8, "system_log_read") \
     X(SK_INV_SYSTEM_WORLD_INFO, SK_OBJ_SYSTEM, SK_RIGHT_READ, 0, 1, 7, "system_world_info") \
@@ -123,6 +131,7 @@ struct sk_notification_poll_result { sk_word_t bits; };
 struct sk_notification_wait_result { sk_word_t bits; };
 struct sk_irq_handler_info_result { sk_word_t gsi, count; };
 struct sk_ioports_info_result { sk_word_t first, count; };
+struct sk_ioreq_info_result { sk_word_t phys, domain, nr_ranges, pending; };
 struct sk_system_info_result { sk_word_t abi, nr_cpus, tsc_khz, mem_total, mem_free, nr_domains; };
 struct sk_system_log_read_result { sk_word_t next, len, b0, b1, b2, b3, b4, b5; };
 struct sk_system_world_info_result { sk_word_t world, domain, vcpu, run_ns, ready_ns, state, pcpu; };
@@ -386,6 +395,37 @@ static inline long sk_ioports_split(sk_cptr_t cap, sk_cptr_t cnode, sk_word_t de
 {
     sk_word_t mr[SK_MSG_MAX_REGS] = { cnode, dest, first, count };
     return SK_INVOKE(cap, sk_msginfo_new(SK_INV_IOPORTS_SPLIT, 1, 3), mr);
+}
+
+static inline long sk_ioreq_bind(sk_cptr_t cap, sk_cptr_t domain, sk_cptr_t notification)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { domain, notification };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_IOREQ_BIND, 2, 0), mr);
+}
+
+static inline long sk_ioreq_add_range(sk_cptr_t cap, sk_word_t space, sk_word_t first, sk_word_t count)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { space, first, count };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_IOREQ_ADD_RANGE, 0, 3), mr);
+}
+
+static inline long sk_ioreq_complete(sk_cptr_t cap, sk_word_t vcpu)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { vcpu };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_IOREQ_COMPLETE, 0, 1), mr);
+}
+
+static inline long sk_ioreq_info(sk_cptr_t cap, struct sk_ioreq_info_result *out)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { 0 };
+    long e = SK_INVOKE(cap, sk_msginfo_new(SK_INV_IOREQ_INFO, 0, 0), mr);
+    if (e == SK_OK && out) {
+        out->phys = mr[0];
+        out->domain = mr[1];
+        out->nr_ranges = mr[2];
+        out->pending = mr[3];
+    }
+    return e;
 }
 
 static inline long sk_system_info(sk_cptr_t cap, struct sk_system_info_result *out)

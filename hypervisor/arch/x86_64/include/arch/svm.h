@@ -3,6 +3,7 @@
 #ifndef ARCH_SVM_H
 #define ARCH_SVM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vcpu;
@@ -14,6 +15,7 @@ enum vcpu_run_result {
     RUN_BLOCKED,      /* HLT with interrupts enabled: waits for an interrupt */
     RUN_HALTED,       /* HLT with interrupts disabled: only an NMI wakes it */
     RUN_STOPPED,      /* the domain is ending */
+    RUN_PAUSED,       /* VCPU stop asked for it */
 };
 
 /* Panics with a clear message if the CPU lacks SVM or nested paging. */
@@ -27,6 +29,11 @@ struct port_range {
     uint32_t count;
 };
 unsigned svm_domain_port_ranges(const struct domain *d, struct port_range *out, unsigned max);
+/* Let d reach ports [first, first+count) directly (pass) or trap them again. */
+void svm_domain_pass_ports(struct domain *d, uint16_t first, uint32_t count, bool pass);
+/* Pass an MSR's reads (and writes) through to d, or trap them again;
+ * -1 if this MSR may not be passed (svm.c lists which may). */
+int svm_domain_pass_msr(struct domain *d, uint32_t msr, bool read, bool write);
 int svm_vcpu_init(struct vcpu *v);
 void svm_vcpu_destroy(struct vcpu *v);
 /* Start state: 64-bit mode with paging at cr3, flat CS 0x10 / DS 0x18 from gdt. */
