@@ -3,19 +3,25 @@
  * vmktest: the capability invocations exercised from the service console
  * through libvmk and /dev/vmkernel, as vmware-vmx will use them: the boot
  * capabilities, SYSTEM, untyped retype and revoke, the derivation tree,
- * notifications, a domain with a vCPU and a frame built and destroyed, and
- * the error codes malformed calls get.  Everything it makes is carved from
+ * notifications, a domain with a vCPU and a frame built and destroyed, a
+ * child domain served by a device model here (mmap of its RAM and of an
+ * I/O-request channel's shared page, its notification read from
+ * /dev/vmkernel), and the error codes malformed calls get.  Everything it makes is carved from
  * one boot untyped and revoked at the end, so the console's capabilities
  * are as before.  One "PASS <what>" or "FAIL <what>: <why>" line a check,
  * then "vmktest: N passed, M failed"; exit 1 on any failure.
  *
  *   vmktest           (root; run by tests/system/vmnix.sh)
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "vmk.h"
 
 static unsigned passed, failed;
@@ -41,6 +47,169 @@ static void expect(long got, long want, const char *what)
 
 /* Slots this test uses, past anything the console was given at boot. */
 enum { S_NTFN = 4000, S_COPY, S_RO, S_CNODE, S_FRAME, S_DOM, S_VCPU, S_CHILD_UT, S_SPARE };
+/* The device-model part's slots: 8 frames and their copies from here. */
+enum { M_DOM = 4020, M_VCPU, M_NTFN, M_IOREQ, M_FRAMES = 4030, M_COPIES = 4040 };
+
+/*
+ * The child's code, at its 0x5000: OUT to the model's port, IN from it,
+ * an MMIO write and read of the model's page, the results at 0x6000, then
+ * HLT with interrupts on (with them off its domain would end).  Its RAM is eight 4 KiB frames at 0; its page tables map 1 GiB.
+ */
+extern const unsigned char model_child_start[], model_child_end[];
+__asm__(".pushsection .rodata\n"
+        "model_child_start:\n"
+        "  mov $0x5004, %dx\n"
+        "  mov $0xabcd, %ax\n"
+        "  out %ax, %dx\n"
+        "  xor %eax, %eax\n"
+        "  in %dx, %ax\n"
+        "  mov %eax, 0x6000\n"
+        "  movl $0x5a5a5a5a, 0x30000040\n"
+        "  mov 0x30000044, %eax\n"
+        "  mov %eax, 0x6004\n"
+        "  movl $0x600df00d, 0x6008\n"
+        "  sti\n"                   /* waits for an interrupt none will send */
+        "1: hlt\n"
+        "  jmp 1b\n"
+        "model_child_end:\n"
+        ".popsection\n");
+
+/* The model: a 16-bit register at port 0x5004 that reads back plus one,
+ * and an MMIO page whose word 0x44 reads as word 0x40 inverted. */
+static uint32_t model_mmio[1024];
+static uint16_t model_port;
+static unsigned model_served;
+
+static void model_serve(volatile struct sk_ioreq *rq)
+{
+    model_served++;
+    if (rq->space == SK_IOREQ_PIO && rq->addr == 0x5004 && rq->size == 2) {
+        if (rq->dir == SK_IOREQ_WRITE)
+            model_port = (uint16_t)rq->data;
+        else
+            rq->data = (uint16_t)(model_port + 1);
+    } else if (rq->space == SK_IOREQ_MMIO && rq->addr - 0x30000000u < 4096 && rq->size == 4) {
+        unsigned i = (unsigned)(rq->addr - 0x30000000u) / 4;
+        if (rq->dir == SK_IOREQ_WRITE)
+            model_mmio[i] = (uint32_t)rq->data;
+        else
+            rq->data = i == 0x44 / 4 ? ~model_mmio[0x40 / 4] : model_mmio[i];
+    } else {
+        check(false, "an access the model did not claim (space %u, %#llx, %u bytes)", rq->space,
+              (unsigned long long)rq->addr, rq->size);
+    }
+}
+
+/* Where the console's kernel code is (/proc/iomem, as root): its own RAM. */
+static uint64_t console_kernel_code(void)
+{
+    FILE *f = fopen("/proc/iomem", "r");
+    char line[160];
+    unsigned long long start = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, ": Kernel code") && sscanf(line, " %llx-", &start) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return start & ~0xFFFull;
+}
+
+/*
+ * vmware-vmx's way, from the console: a domain whose RAM the console maps
+ * (frames mapped into the console, then mmap), an I/O-request channel
+ * whose shared page the console maps, its notification watched on
+ * /dev/vmkernel, and the child's accesses served from read() events.
+ */
+static void test_device_model(sk_cptr_t ut)
+{
+    struct sk_frame_info_result fi = { 0 };
+    expect(sk_untyped_retype(ut, SK_OBJ_FRAME, 12, M_FRAMES, 8), SK_OK, "model: eight 4 KiB frames");
+    expect(sk_frame_info(M_FRAMES, &fi), SK_OK, "model: the first frame's address");
+    errno = 0;
+    check(vmk_map(fi.phys, 8 * 4096) != NULL || errno != EPERM, "model: frames are not the console's RAM");
+    uint64_t kernel = console_kernel_code();
+    check(kernel && vmk_map(kernel, 4096) == NULL && errno == EPERM,
+          "model: the console's own RAM (its kernel at %#llx) cannot be mapped (%s)", (unsigned long long)kernel,
+          strerror(errno));
+    bool ok = true;
+    for (unsigned i = 0; i < 8; i++) {
+        struct sk_frame_info_result f = { 0 };
+        ok &= sk_frame_info(M_FRAMES + i, &f) == SK_OK && f.phys == fi.phys + i * 4096ull;
+        ok &= sk_cnode_copy(SK_CAP_SELF_CNODE, M_COPIES + i, M_FRAMES + i) == SK_OK;
+        ok &= sk_domain_map_frame(SK_CAP_SELF_DOMAIN, M_FRAMES + i, f.phys, SK_RIGHT_READ | SK_RIGHT_WRITE) == SK_OK;
+    }
+    check(ok, "model: the frames are contiguous and mapped into the console");
+    volatile unsigned char *ram = vmk_map(fi.phys, 8 * 4096);
+    check(ram != NULL, "model: mmap them (%s)", ram ? "ok" : strerror(errno));
+    if (!ram)
+        return;
+    bool zero = true;
+    for (unsigned i = 0; i < 8 * 4096; i++)
+        zero &= ram[i] == 0;
+    check(zero, "model: they read as zeros");
+    volatile uint64_t *q = (volatile uint64_t *)ram;
+    q[0x1000 / 8] = 0x2003;                             /* PML4[0] -> PDPT */
+    q[0x2000 / 8] = 0x3003;                             /* PDPT[0] -> PD */
+    for (unsigned i = 0; i < 512; i++)
+        q[0x3000 / 8 + i] = ((uint64_t)i << 21) | 0x83;  /* 1 GiB in 2 MiB pages */
+    q[0x4000 / 8 + 2] = 0x00AF9A000000FFFFull;          /* GDT: 64-bit code at 0x10 */
+    q[0x4000 / 8 + 3] = 0x00CF92000000FFFFull;
+    memcpy((void *)(ram + 0x5000), model_child_start, (size_t)(model_child_end - model_child_start));
+
+    expect(sk_untyped_retype(ut, SK_OBJ_DOMAIN, 0, M_DOM, 1), SK_OK, "model: retype the child");
+    expect(sk_untyped_retype(ut, SK_OBJ_VCPU, 0, M_VCPU, 1), SK_OK, "model: its vCPU");
+    expect(sk_untyped_retype(ut, SK_OBJ_NOTIFICATION, 0, M_NTFN, 1), SK_OK, "model: a notification");
+    expect(sk_untyped_retype(ut, SK_OBJ_IOREQ, 0, M_IOREQ, 1), SK_OK, "model: an I/O-request channel");
+    ok = true;
+    for (unsigned i = 0; i < 8; i++)
+        ok &= sk_domain_map_frame(M_DOM, M_COPIES + i, i * 4096ull, SK_RIGHT_READ | SK_RIGHT_WRITE) == SK_OK;
+    check(ok, "model: the frames' copies are the child's RAM at 0");
+    expect(sk_vcpu_bind(M_VCPU, M_DOM, 0), SK_OK, "model: bind its vCPU");
+    expect(sk_vcpu_long_mode(M_VCPU, 0x5000, 0x1000, 0x4000, 0x1F), SK_OK, "model: long mode at 0x5000");
+    expect(sk_ioreq_bind(M_IOREQ, M_DOM, M_NTFN), SK_OK, "model: bind the channel");
+    expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_PIO, 0x5004, 2), SK_OK, "model: claim ports 0x5004-0x5005");
+    expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_MMIO, 0x30000000, 4096), SK_OK, "model: claim an MMIO page");
+    struct sk_ioreq_info_result ii = { 0 };
+    expect(sk_ioreq_info(M_IOREQ, &ii), SK_OK, "model: channel info");
+    expect(sk_domain_map_frame(SK_CAP_SELF_DOMAIN, M_IOREQ, ii.phys, SK_RIGHT_READ | SK_RIGHT_WRITE), SK_OK,
+           "model: map its shared page into the console");
+    volatile struct sk_ioreq *slots = vmk_map(ii.phys, 4096);
+    check(slots != NULL, "model: mmap the shared page (%s)", slots ? "ok" : strerror(errno));
+    expect(vmk_watch(M_NTFN), SK_OK, "model: watch the notification");
+    expect(vmk_watch(M_NTFN), -EEXIST, "model: watch it twice");
+    struct vmk_event ev[4];
+    expect(vmk_read_events(ev, 4, true), -EAGAIN, "model: nothing to read yet");
+    if (!slots)
+        return;
+
+    expect(sk_vcpu_start(M_VCPU), SK_OK, "model: start the child");
+    volatile uint32_t *results = (volatile uint32_t *)(ram + 0x6000);
+    unsigned events = 0;
+    while (results[2] != 0x600DF00D) {
+        struct pollfd pfd = { .fd = vmk_event_fd(), .events = POLLIN };
+        if (poll(&pfd, 1, 20000) != 1)
+            break;                                       /* 20 s without an event */
+        long n = vmk_read_events(ev, 4, false);
+        for (long i = 0; i < n; i++) {
+            events++;
+            if (ev[i].notification == M_NTFN && (ev[i].bits & 1) && slots[0].state == SK_IOREQ_PENDING) {
+                model_serve(&slots[0]);
+                sk_ioreq_complete(M_IOREQ, 0);
+            }
+        }
+    }
+    check(results[2] == 0x600DF00D, "model: the child ran to its end, served through poll() and read()");
+    check(results[0] == 0xABCE, "model: its IN got the model's answer (%#x)", results[0]);
+    check(model_mmio[0x40 / 4] == 0x5A5A5A5A && results[1] == ~0x5A5A5A5Au,
+          "model: its MMIO write reached the model and its read got the answer (%#x)", results[1]);
+    check(model_served == 4 && events >= 4, "model: 4 accesses served, %u events read", events);
+
+    /* The child halts; destroying it and revoking give everything back. */
+    expect(sk_domain_destroy(M_DOM), SK_OK, "model: destroy the child");
+    expect(sk_ioreq_complete(M_IOREQ, 0), SK_E_ILLEGAL_OPERATION, "model: the channel serves nobody now");
+    munmap((void *)slots, 4096);
+    munmap((void *)ram, 8 * 4096);
+}
 
 int main(void)
 {
@@ -120,6 +289,7 @@ int main(void)
     expect(sk_domain_unmap_frame(S_DOM, S_FRAME), SK_OK, "unmap the frame");
     expect(sk_domain_destroy(S_DOM), SK_OK, "destroy the domain");
     expect(sk_vcpu_start(S_VCPU), SK_E_INVALID_CAPABILITY, "its vCPU is gone with it");
+    test_device_model(ut);
 
     /* The errors a malformed call gets. */
     expect(sk_any_identify(S_SPARE, &id), SK_E_INVALID_CAPABILITY, "an empty slot");

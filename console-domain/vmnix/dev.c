@@ -7,13 +7,16 @@
  * file descriptor's permissions (a setuid mistake, a chmod) still needs
  * the administrator's capability.  A second ioctl, VMNIX_IOC_BENCH, times
  * null invocations made back to back in the module (make bench).
- * poll/read for notifications and mmap come later.
+ * VMNIX_IOC_WATCH, read() and poll() report notifications (events.c);
+ * mmap maps frames the console holds (mmap.c).
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -24,9 +27,35 @@ _Static_assert(VMNIX_NR_MRS == SK_MSG_MAX_REGS, "one mr[] slot per message regis
 
 static int vmnix_open(struct inode *inode, struct file *file)
 {
+    struct vmnix_watch_list *w;
+
     if (!capable(CAP_SYS_ADMIN))
         return -EPERM;
+    w = kzalloc(sizeof(*w), GFP_KERNEL);
+    if (!w)
+        return -ENOMEM;
+    vmnix_watch_init(w);
+    file->private_data = w;
     return nonseekable_open(inode, file);
+}
+
+static int vmnix_release(struct inode *inode, struct file *file)
+{
+    struct vmnix_watch_list *w = file->private_data;
+
+    vmnix_watch_release(w);
+    kfree(w);
+    return 0;
+}
+
+static ssize_t vmnix_read(struct file *file, char __user *buf, size_t len, loff_t *off)
+{
+    return vmnix_events_read(file->private_data, buf, len, file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t vmnix_poll(struct file *file, poll_table *pt)
+{
+    return vmnix_events_poll(file->private_data, file, pt);
 }
 
 static long vmnix_do_invoke(struct vmnix_invoke __user *uarg)
@@ -96,6 +125,8 @@ static long vmnix_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
         return vmnix_do_invoke((struct vmnix_invoke __user *)arg);
     case VMNIX_IOC_BENCH:
         return vmnix_do_bench((struct vmnix_bench __user *)arg);
+    case VMNIX_IOC_WATCH:
+        return vmnix_watch(file->private_data, (struct vmnix_watch __user *)arg);
     default:
         return -ENOTTY;
     }
@@ -104,6 +135,10 @@ static long vmnix_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static const struct file_operations vmnix_fops = {
     .owner = THIS_MODULE,
     .open = vmnix_open,
+    .release = vmnix_release,
+    .read = vmnix_read,
+    .poll = vmnix_poll,
+    .mmap = vmnix_mmap,
     .unlocked_ioctl = vmnix_ioctl,
     .compat_ioctl = compat_ptr_ioctl,
     .llseek = no_llseek,

@@ -56,11 +56,13 @@ static int __init vmnix_init(void)
         vmnix_dev_exit();
         return err;
     }
+    vmnix_events_init();              /* without it, only notification reads fail */
     return 0;
 }
 
 static void __exit vmnix_exit(void)
 {
+    vmnix_events_exit();
     vmnix_proc_exit();
     vmnix_dev_exit();
 }

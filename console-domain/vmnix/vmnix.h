@@ -3,6 +3,7 @@
 #ifndef VMNIX_H
 #define VMNIX_H
 
+#include <linux/list.h>
 #include <linux/types.h>
 #include "skerry/abi.h"
 
@@ -34,6 +35,28 @@ u32 vmnix_probe_cpuid(void);
 
 /* A line saying why an invocation failed, for /proc/vmware files. */
 const char *vmnix_error_text(long err);
+
+/* events.c: notifications as read()/poll() events on a /dev/vmkernel file. */
+struct vmnix_watch;
+struct file;
+struct poll_table_struct;
+struct vmnix_watch_list {
+    struct list_head node;
+    unsigned int count;
+    u64 cptr[16];             /* VMNIX_WATCH_MAX */
+    u64 bits[16];
+};
+int vmnix_events_init(void);
+void vmnix_events_exit(void);
+void vmnix_watch_init(struct vmnix_watch_list *w);
+void vmnix_watch_release(struct vmnix_watch_list *w);
+long vmnix_watch(struct vmnix_watch_list *w, struct vmnix_watch __user *uarg);
+ssize_t vmnix_events_read(struct vmnix_watch_list *w, char __user *ubuf, size_t len, bool nonblock);
+__poll_t vmnix_events_poll(struct vmnix_watch_list *w, struct file *file, struct poll_table_struct *pt);
+
+/* mmap.c */
+struct vm_area_struct;
+int vmnix_mmap(struct file *file, struct vm_area_struct *vma);
 
 int vmnix_dev_init(void);
 void vmnix_dev_exit(void);

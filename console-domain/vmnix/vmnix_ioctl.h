@@ -10,7 +10,7 @@
  *   EINVAL  msginfo asks for more than SK_MSG_MAX_REGS message registers
  *   ENOSYS  the vmkernel does not answer hypercalls (an older vmkernel)
  *   ENODEV  the console does not run under the Skerry vmkernel
- *   ENOTTY  neither VMNIX_IOC_INVOKE nor VMNIX_IOC_BENCH
+ *   ENOTTY  not one of the VMNIX_IOC_* below
  * Every field is 64-bit, so 32-bit callers share the layout.
  *
  * VMNIX_IOC_BENCH times count null invocations (SYSTEM null, VMMCALL after
@@ -43,11 +43,41 @@ struct vmnix_bench {
 };
 #define VMNIX_BENCH_MAX     10000000u
 
+/*
+ * VMNIX_IOC_WATCH makes a notification of the console's cspace readable on
+ * this file: the vmnix module binds it to its event line, and read()
+ * returns struct vmnix_event records (the notification and the bits
+ * signalled on it since the last read; the bits are taken), blocking
+ * unless O_NONBLOCK (then EAGAIN); poll() reports POLLIN when one is
+ * pending.  error is the vmkernel's answer to the binding (SK_E_BUSY: a
+ * notification bound elsewhere).  EEXIST: watched already; ENOSPC: more
+ * than VMNIX_WATCH_MAX; ENODEV: the module has no event line.  read()
+ * with nothing watched fails with ENOENT, with a buffer smaller than one
+ * record with EINVAL.  Closing the file unbinds them.
+ *
+ * mmap(offset = a physical address) maps memory the console was given
+ * through capabilities (a frame or an I/O-request channel's shared page,
+ * mapped into the console with DOMAIN map_frame first); never the
+ * console's own RAM (EPERM).  Shared, page-aligned.
+ */
+struct vmnix_watch {
+    __u64 cptr;               /* in: a notification */
+    __s64 error;              /* out: SK_OK or SK_E_* */
+};
+struct vmnix_event {
+    __u64 cptr;
+    __u64 bits;
+};
+#define VMNIX_WATCH_MAX     16u
+
 #define VMNIX_IOC_MAGIC     'S'
 #define VMNIX_IOC_INVOKE    _IOWR(VMNIX_IOC_MAGIC, 0x01, struct vmnix_invoke)
 #define VMNIX_IOC_BENCH     _IOWR(VMNIX_IOC_MAGIC, 0x02, struct vmnix_bench)
+#define VMNIX_IOC_WATCH     _IOWR(VMNIX_IOC_MAGIC, 0x03, struct vmnix_watch)
 
 _Static_assert(sizeof(struct vmnix_invoke) == 88, "vmnix_invoke layout is part of the ABI");
 _Static_assert(sizeof(struct vmnix_bench) == 24, "vmnix_bench layout is part of the ABI");
+_Static_assert(sizeof(struct vmnix_watch) == 16 && sizeof(struct vmnix_event) == 16,
+               "vmnix_watch and vmnix_event layouts are part of the ABI");
 
 #endif

@@ -131,6 +131,10 @@ static long notification_invoke(void *ctx, struct cap *c, uint64_t label, const 
         if (a[0] != 0 && (a[0] < 32 || a[0] > 255))
             return cap_fail(r, SK_E_RANGE, 0);
         break;                        /* the environment knows the caller */
+    case SK_INV_NOTIFICATION_BIND_LINE:
+        if (a[0] != 0 && (a[0] < SK_EVENT_GSI_FIRST || a[0] >= SK_EVENT_GSI_FIRST + SK_EVENT_GSI_COUNT))
+            return cap_fail(r, SK_E_RANGE, 0);
+        break;
     default:
         break;
     }

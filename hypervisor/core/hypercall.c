@@ -15,6 +15,7 @@
 #include <skerry/memory.h>
 #include <skerry/percpu.h>
 #include <skerry/spinlock.h>
+#include <skerry/vdev_platform.h>
 #include <skerry/vcpu.h>
 #include <public/skerry/invocations.h>
 #include "cap_system.h"
@@ -75,6 +76,11 @@ void hypercall_notify(struct notification *n)
 {
     if (n->vector >= 0 && n->bound_to)
         vcpu_raise_interrupt(n->bound_to, (uint8_t)n->vector, false);
+    if (n->line && n->bound_to) {
+        struct domain *d = ((struct vcpu *)n->bound_to)->dom;
+        vdev_ioapic_set_irq(d, (unsigned)n->line, true);      /* an edge */
+        vdev_ioapic_set_irq(d, (unsigned)n->line, false);
+    }
     if (n->waiter)
         vcpu_kick(n->waiter);
 }
@@ -86,6 +92,7 @@ static void unbind(struct notification *n)
             bindings[i] = NULL;
     n->bound_to = NULL;
     n->vector = -1;
+    n->line = 0;
 }
 
 static void finalize(struct cap *cap)
@@ -118,7 +125,7 @@ static long notification_env(struct hypercall_ctx *ctx, struct cap *c, uint64_t 
         ctx->block = true;
         return SK_OK;
     }
-    if (label == SK_INV_NOTIFICATION_BIND_VECTOR) {
+    if (label == SK_INV_NOTIFICATION_BIND_VECTOR || label == SK_INV_NOTIFICATION_BIND_LINE) {
         if (a[0] == 0) {
             unbind(n);
             return SK_OK;
@@ -136,7 +143,9 @@ static long notification_env(struct hypercall_ctx *ctx, struct cap *c, uint64_t 
             return SK_E_NOT_ENOUGH_MEMORY;
         bindings[free_slot] = n;
         n->bound_to = v;
-        n->vector = (int)a[0];
+        bool line = label == SK_INV_NOTIFICATION_BIND_LINE;
+        n->vector = line ? -1 : (int)a[0];
+        n->line = line ? (int)a[0] : 0;
         return SK_OK;
     }
     (void)r;

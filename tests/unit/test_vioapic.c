@@ -76,20 +76,20 @@ static void test_registers(void)
 
     setup(&io, &rec);
     CHECK_EQ(read_reg(&io, VIOAPIC_INDEX_ID), 2u << 24, "regs: ID from init");
-    CHECK_EQ(read_reg(&io, VIOAPIC_INDEX_VERSION), 0x00170020, "regs: version 0x20, 24 pins");
+    CHECK_EQ(read_reg(&io, VIOAPIC_INDEX_VERSION), 0x001F0020, "regs: version 0x20, 32 pins");
     CHECK_EQ(read_reg(&io, VIOAPIC_INDEX_ARB), 2u << 24, "regs: ARB mirrors the id");
     for (unsigned pin = 0; pin < VIOAPIC_NUM_PINS; pin++)
         all_masked &= rte_low(&io, pin) == MASKED &&
                       read_reg(&io, VIOAPIC_INDEX_REDIR0 + 2 * pin + 1) == 0;
     CHECK(all_masked, "regs: every entry resets masked and zero");
-    CHECK_EQ(vioapic_mmio_read(&io, BASE + VIOAPIC_IOREGSEL, 4), VIOAPIC_INDEX_REDIR0 + 47,
+    CHECK_EQ(vioapic_mmio_read(&io, BASE + VIOAPIC_IOREGSEL, 4), VIOAPIC_INDEX_REDIR0 + 2 * VIOAPIC_NUM_PINS - 1,
              "regs: IOREGSEL reads back");
 
     write_reg(&io, VIOAPIC_INDEX_ID, 0xFFFFFFFF);
     CHECK_EQ(read_reg(&io, VIOAPIC_INDEX_ID), 0x0F000000, "regs: ID keeps bits 27:24");
     write_reg(&io, VIOAPIC_INDEX_VERSION, 0);
-    CHECK_EQ(read_reg(&io, VIOAPIC_INDEX_VERSION), 0x00170020, "regs: version read-only");
-    CHECK_EQ(read_reg(&io, 0x40), 0, "regs: index past the table reads 0");
+    CHECK_EQ(read_reg(&io, VIOAPIC_INDEX_VERSION), 0x001F0020, "regs: version read-only");
+    CHECK_EQ(read_reg(&io, 0x50), 0, "regs: index past the table reads 0");
 
     write_reg(&io, VIOAPIC_INDEX_REDIR0 + 2 * 5, 0xFFFFFFFF);
     CHECK_EQ(rte_low(&io, 5), 0x0001AFFF,
@@ -100,7 +100,7 @@ static void test_registers(void)
     CHECK_EQ(vioapic_redirection(&io, 5), 0xFFFF00000001AFFFull, "regs: 64-bit view");
 
     vioapic_mmio_write(&io, BASE + VIOAPIC_IOREGSEL, 1, VIOAPIC_INDEX_VERSION);
-    CHECK_EQ(vioapic_mmio_read(&io, BASE + VIOAPIC_IOWIN + 2, 1), 0x17,
+    CHECK_EQ(vioapic_mmio_read(&io, BASE + VIOAPIC_IOWIN + 2, 1), 0x1F,
              "regs: byte IOREGSEL write, byte IOWIN read");
     CHECK_EQ(vioapic_mmio_read(&io, BASE + VIOAPIC_EOI, 4), 0, "regs: EOI register reads 0");
     CHECK(vioapic_mmio_contains(&io, BASE + 0xFFC, 4) &&
@@ -135,8 +135,8 @@ static void test_edge(void)
     vioapic_set_irq(&io, 7, true);
     CHECK(rec.messages == 3 && rec.mode == 4 && !rec.level && !remote_irr(&io, 7),
           "edge: NMI entries behave as edge-triggered");
-    vioapic_set_irq(&io, 24, true);
-    CHECK_EQ(rec.messages, 3, "edge: pin 24 does not exist");
+    vioapic_set_irq(&io, 32, true);
+    CHECK_EQ(rec.messages, 3, "edge: pin 32 does not exist");
 }
 
 static void test_level(void)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "vmk.h"
 #include "vmnix_ioctl.h"
@@ -62,6 +63,43 @@ long vmk_bench(unsigned long long *count, unsigned long long *ns)
     return req.error;
 }
 
+long vmk_watch(sk_cptr_t notification)
+{
+    struct vmnix_watch req = { .cptr = notification };
+
+    if (vmk_fd < 0)
+        return -EBADF;
+    if (ioctl(vmk_fd, VMNIX_IOC_WATCH, &req) < 0)
+        return -errno;
+    return req.error;
+}
+
+long vmk_read_events(struct vmk_event *events, unsigned max, bool nonblock)
+{
+    if (vmk_fd < 0)
+        return -EBADF;
+    int flags = fcntl(vmk_fd, F_GETFL);
+    if (flags < 0 || fcntl(vmk_fd, F_SETFL, nonblock ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) < 0)
+        return -errno;
+    ssize_t n = read(vmk_fd, events, (size_t)max * sizeof events[0]);
+    return n < 0 ? -errno : (long)(n / (ssize_t)sizeof events[0]);
+}
+
+int vmk_event_fd(void)
+{
+    return vmk_fd;
+}
+
+void *vmk_map(uint64_t phys, size_t len)
+{
+    if (vmk_fd < 0) {
+        errno = EBADF;
+        return NULL;
+    }
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vmk_fd, (off_t)phys);
+    return p == MAP_FAILED ? NULL : p;
+}
+
 static const char *const sk_errors[SK_E_NR_ERRORS] = {
     [SK_OK] = "success",
     [SK_E_INVALID_ARGUMENT] = "invalid argument to the invocation",
@@ -99,3 +137,5 @@ const char *vmk_strerror(long err)
     default:     return strerror((int)-err);
     }
 }
+
+_Static_assert(sizeof(struct vmk_event) == sizeof(struct vmnix_event), "vmk_event is vmnix_event");

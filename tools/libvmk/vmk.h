@@ -17,6 +17,8 @@
 #ifndef VMK_H
 #define VMK_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <skerry/abi.h>
 
 /* Open /dev/vmkernel: 0, or a negative errno (-EACCES, -EPERM, -ENOENT...). */
@@ -34,6 +36,25 @@ long vmk_call(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS]);
  * *count how many were made, an SK_E_* that stopped the loop, or a
  * negative errno. */
 long vmk_bench(unsigned long long *count, unsigned long long *ns);
+
+/* Make a notification readable (VMNIX_IOC_WATCH): SK_OK, an SK_E_* code
+ * from binding it, or a negative errno (-EEXIST, -ENOSPC, -ENODEV). */
+long vmk_watch(sk_cptr_t notification);
+/* The notifications signalled since the last read and their bits: up to
+ * max records, blocking until one comes unless nonblock (-EAGAIN then);
+ * how many, or a negative errno (-ENOENT: none watched, -EINTR). */
+struct vmk_event {
+    sk_cptr_t notification;
+    sk_word_t bits;
+};
+long vmk_read_events(struct vmk_event *events, unsigned max, bool nonblock);
+/* The descriptor to poll() for POLLIN (an event to read). */
+int vmk_event_fd(void);
+/* Map len bytes at physical address phys that the console holds through
+ * capabilities (a frame, an I/O-request channel's shared page), after
+ * DOMAIN map_frame put it into the console; NULL with errno (EPERM: the
+ * console's own RAM). */
+void *vmk_map(uint64_t phys, size_t len);
 
 /* What an SK_E_* code (>= 0) or a negative errno means, in words. */
 const char *vmk_strerror(long err);

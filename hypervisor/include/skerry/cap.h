@@ -68,6 +68,7 @@ struct notification {
     struct kobject obj;
     uint64_t bits;
     int vector;                   /* raised on bound_to when signalled, or -1 */
+    int line;                     /* or this event line (GSI) of bound_to's domain pulsed, or 0 */
     void *bound_to;               /* the environment's target (a vCPU) */
     void *waiter;                 /* the environment's waiter (a vCPU), or NULL */
     void *irq;                    /* an IRQ handler bound to it, or NULL */

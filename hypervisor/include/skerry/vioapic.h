@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VIOAPIC_NUM_PINS        24u
+#define VIOAPIC_NUM_PINS        32u   /* 24 device lines and 8 event lines (abi.h) */
 #define VIOAPIC_VERSION         0x20u
 #define VIOAPIC_DEFAULT_BASE    0xFEC00000ull
 #define VIOAPIC_MMIO_SIZE       0x1000u

@@ -210,6 +210,17 @@ enum sk_vcpu_reg {
  * like a frame: DOMAIN map_frame with the IOREQ capability (read and
  * write); IOREQ info gives its physical address.
  */
+/*
+ * NOTIFICATION bind_line(gsi): a signal pulses one of the calling domain's
+ * event lines, interrupt lines of its I/O APIC that no device has
+ * (GSI SK_EVENT_GSI_FIRST.. SK_EVENT_GSI_FIRST + SK_EVENT_GSI_COUNT - 1,
+ * edge-triggered, active high), so that an OS takes it as an ordinary
+ * device interrupt (the vmnix module's poll and read).  gsi 0 unbinds.
+ * Several notifications may share a line.
+ */
+#define SK_EVENT_GSI_FIRST  24u
+#define SK_EVENT_GSI_COUNT  8u
+
 #define SK_IOREQ_PIO        0u
 #define SK_IOREQ_MMIO       1u
 #define SK_IOREQ_WRITE      0u

@@ -36,6 +36,7 @@ enum sk_label {
     SK_INV_NOTIFICATION_POLL = 97,
     SK_INV_NOTIFICATION_WAIT = 98,
     SK_INV_NOTIFICATION_BIND_VECTOR = 99,
+    SK_INV_NOTIFICATION_BIND_LINE = 100,
     SK_INV_IRQ_HANDLER_BIND = 112,
     SK_INV_IRQ_HANDLER_ACK = 113,
     SK_INV_IRQ_HANDLER_INFO = 114,
@@ -92,6 +93,7 @@ enum sk_label {
     X(SK_INV_NOTIFICATION_POLL, SK_OBJ_NOTIFICATION, SK_RIGHT_READ, 0, 0, 1, "notification_poll") \
     X(SK_INV_NOTIFICATION_WAIT, SK_OBJ_NOTIFICATION, SK_RIGHT_READ, 0, 0, 1, "notification_wait") \
     X(SK_INV_NOTIFICATION_BIND_VECTOR, SK_OBJ_NOTIFICATION, SK_RIGHT_CONTROL, 0, 1, 0, "notification_bind_vector") \
+    X(SK_INV_NOTIFICATION_BIND_LINE, SK_OBJ_NOTIFICATION, SK_RIGHT_CONTROL, 0, 1, 0, "notification_bind_line") \
     X(SK_INV_IRQ_HANDLER_BIND, SK_OBJ_IRQ_HANDLER, SK_RIGHT_CONTROL, 1, 0, 0, "irq_handler_bind") \
     X(SK_INV_IRQ_HANDLER_ACK, SK_OBJ_IRQ_HANDLER, SK_RIGHT_WRITE, 0, 0, 0, "irq_handler_ack") \
     X(SK_INV_IRQ_HANDLER_INFO, SK_OBJ_IRQ_HANDLER, SK_RIGHT_READ, 0, 0, 2, "irq_handler_info") \
@@ -355,6 +357,12 @@ static inline long sk_notification_bind_vector(sk_cptr_t cap, sk_word_t vector)
 {
     sk_word_t mr[SK_MSG_MAX_REGS] = { vector };
     return SK_INVOKE(cap, sk_msginfo_new(SK_INV_NOTIFICATION_BIND_VECTOR, 0, 1), mr);
+}
+
+static inline long sk_notification_bind_line(sk_cptr_t cap, sk_word_t gsi)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { gsi };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_NOTIFICATION_BIND_LINE, 0, 1), mr);
 }
 
 static inline long sk_irq_handler_bind(sk_cptr_t cap, sk_cptr_t notification)
