@@ -122,6 +122,13 @@ put("vmdk", 0, b'# Disk DescriptorFile\nversion=1\nCID=dab8f8df\nparentCID=fffff
                b'ddb.thinProvisioned = "1"\n')
 put("vmdk", 1, b'version=1\r\nCID=1\r\nparentCID=ffffffff\r\ncreateType="monolithicFlat"\r\nRW 2048 FLAT "f.vmdk" 0\r\n')
 
+put("vmx_dict", 0, b'#!/usr/bin/vmware\n.encoding = "UTF-8"\nconfig.version = "8"\nvirtualHW.version = "4"\n'
+                   b'memsize = "512"\nnumvcpus = "2"\n\nscsi0.virtualDev = "pvscsi"\nscsi0:0.fileName = "a.vmdk"\n'
+                   b'ethernet0.virtualDev = "vmxnet3"\n  serial0.fileType   =  "file"  # log\n'
+                   b'annotation = "one|0Atwo|7Cthree|22"\n')
+put("vmx_dict", 1, b'\xef\xbb\xbfa = b\r\n# c\r\n\r\nB = "x|y|7c"\r\nA = "dup"')
+put("vmx_dict", 2, b'/net/vswitch/child[0000]/name = "vSwitch0"\n/net/vswitch/child[0000]/numPorts = "64"\n')
+
 # VMFS metadata patches: [region][offset u16][length][bytes]; an empty
 # input opens the pristine volume.
 put("vmfs_meta", 0, b"")

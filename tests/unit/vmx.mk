@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Host unit tests of vmware-vmx's pure parts: the .vmx dictionary and the
+# device models (vmx/).  The unit rule takes no extra include flags, so
+# the tests include vmx headers by relative path; the header lines below
+# rebuild a test when one of them changes.
+UNIT_TESTS += vmx_dict
+vmx_dict_SRCS := tests/unit/test_vmx_dict.c vmx/config/vmx_dict.c
+$(BUILD)/tests/unit/vmx_dict: vmx/config/vmx_dict.h
