@@ -125,6 +125,8 @@ static long vmnix_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
         return vmnix_do_invoke((struct vmnix_invoke __user *)arg);
     case VMNIX_IOC_BENCH:
         return vmnix_do_bench((struct vmnix_bench __user *)arg);
+    case VMNIX_IOC_FUZZ:
+        return vmnix_do_fuzz((struct vmnix_fuzz __user *)arg);
     case VMNIX_IOC_WATCH:
         return vmnix_watch(file->private_data, (struct vmnix_watch __user *)arg);
     default:

@@ -54,6 +54,10 @@ long vmnix_watch(struct vmnix_watch_list *w, struct vmnix_watch __user *uarg);
 ssize_t vmnix_events_read(struct vmnix_watch_list *w, char __user *ubuf, size_t len, bool nonblock);
 __poll_t vmnix_events_poll(struct vmnix_watch_list *w, struct file *file, struct poll_table_struct *pt);
 
+/* fuzz.c */
+struct vmnix_fuzz;
+long vmnix_do_fuzz(struct vmnix_fuzz __user *uarg);
+
 /* mmap.c */
 struct vm_area_struct;
 int vmnix_mmap(struct file *file, struct vm_area_struct *vma);

@@ -60,6 +60,24 @@ struct vmnix_bench {
  * mapped into the console with DOMAIN map_frame first); never the
  * console's own RAM (EPERM).  Shared, page-aligned.
  */
+/*
+ * VMNIX_IOC_FUZZ makes count (1..VMNIX_FUZZ_MAX) random invocations from
+ * the module (fuzz.c says what is random and what is kept from the
+ * console's own capabilities): slots first..first+slots-1 of the
+ * console's cspace are the sandbox (at least 24; the first holds an
+ * untyped), seed the generator.  Out: how many were made, their time,
+ * how many ended with each error code, how many returned a code outside
+ * the ABI (strange) or a reply of the wrong length (bad_length).  EINTR:
+ * a signal cut it short.
+ */
+struct vmnix_fuzz {
+    __u64 seed, count, first, slots;
+    __u64 ns;
+    __u64 by_error[16];
+    __u64 strange, bad_length;
+};
+#define VMNIX_FUZZ_MAX      100000000u
+
 struct vmnix_watch {
     __u64 cptr;               /* in: a notification */
     __s64 error;              /* out: SK_OK or SK_E_* */
@@ -74,9 +92,11 @@ struct vmnix_event {
 #define VMNIX_IOC_INVOKE    _IOWR(VMNIX_IOC_MAGIC, 0x01, struct vmnix_invoke)
 #define VMNIX_IOC_BENCH     _IOWR(VMNIX_IOC_MAGIC, 0x02, struct vmnix_bench)
 #define VMNIX_IOC_WATCH     _IOWR(VMNIX_IOC_MAGIC, 0x03, struct vmnix_watch)
+#define VMNIX_IOC_FUZZ      _IOWR(VMNIX_IOC_MAGIC, 0x04, struct vmnix_fuzz)
 
 _Static_assert(sizeof(struct vmnix_invoke) == 88, "vmnix_invoke layout is part of the ABI");
 _Static_assert(sizeof(struct vmnix_bench) == 24, "vmnix_bench layout is part of the ABI");
+_Static_assert(sizeof(struct vmnix_fuzz) == 184, "vmnix_fuzz layout is part of the ABI");
 _Static_assert(sizeof(struct vmnix_watch) == 16 && sizeof(struct vmnix_event) == 16,
                "vmnix_watch and vmnix_event layouts are part of the ABI");
 

@@ -61,6 +61,8 @@ cmd facility 10 logger -p local6.warning -t vmktest "warn-$nonce"; logger -p loc
 cmd vmktest 60 vmktest; echo "status \$?"
 cmd vmkbench 60 vmkbench 1000
 cmd user-vmkbench 10 su -s /bin/sh vmktest -c '/usr/sbin/vmkbench 10' 2>&1; echo "status \$?"
+cmd vmkfuzz 400 vmkfuzz; echo "status \$?"
+cmd afterfuzz 20 head -1 /proc/vmware/version && vmkcall 3 system_null && echo "console alive"
 cmd oops 10 dmesg | grep -iE 'oops|bug:|call trace|vmnix' ; true
 cmd nodump 10 vmkcall 3 system_dump_info && vmkdump; echo "status \$?"; ls /var/core 2>&1; true
 send vmkcall 3 system_crash_me
@@ -186,6 +188,14 @@ fi
 out vmktest | sed -nE 's/^(PASS|FAIL) (.*)/\1 vmnix: vmktest: \2/p'
 check_output "$d" vmktest '^vmktest: [1-9][0-9]* passed, 0 failed$' "vmnix: vmktest ran every check with no failure"
 check_output "$d" vmktest '^status 0$' "vmnix: vmktest exited 0"
+
+# vmkfuzz: a million random invocations by VMMCALL from the module; the
+# vmkernel's memory and the console's capabilities as before, and the
+# console still works.
+out vmkfuzz | sed -nE 's/^(PASS|FAIL) (.*)/\1 vmnix: vmkfuzz: \2/p'
+out vmkfuzz | grep -E '^vmkfuzz: [0-9]+ calls'
+check_output "$d" vmkfuzz '^status 0$' "vmnix: vmkfuzz exited 0"
+check_output "$d" afterfuzz '^console alive$' "vmnix: after the fuzzing /proc/vmware and the vmkernel still answer"
 
 # vmkbench (make bench's null invocation): figures from all three loops,
 # the module's VMMCALL loop (VMNIX_IOC_BENCH) included; refused to a user.

@@ -10,7 +10,7 @@ LIBVMK_LIB    := $(LIBVMK_OBJ)/libvmk.a
 LIBVMK_HDRS   := tools/libvmk/vmk.h console-domain/vmnix/vmnix_ioctl.h \
               $(wildcard hypervisor/include/public/skerry/*.h)
 
-LIBVMK_PROGRAMS := $(BIN)/vmklogger $(BIN)/vmkcall $(BIN)/vmkdump $(BIN)/vmkbench $(BIN)/vmktest
+LIBVMK_PROGRAMS := $(BIN)/vmklogger $(BIN)/vmkcall $(BIN)/vmkdump $(BIN)/vmkbench $(BIN)/vmktest $(BIN)/vmkfuzz
 
 $(LIBVMK_OBJ)/vmk.o: tools/libvmk/vmk.c $(LIBVMK_HDRS) tools/libvmk/build.mk | $(HOST_PACKAGES_STAMP)
 	@mkdir -p $(@D)

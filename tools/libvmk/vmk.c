@@ -63,6 +63,13 @@ long vmk_bench(unsigned long long *count, unsigned long long *ns)
     return req.error;
 }
 
+long vmk_fuzz(struct vmnix_fuzz *req)
+{
+    if (vmk_fd < 0)
+        return -EBADF;
+    return ioctl(vmk_fd, VMNIX_IOC_FUZZ, req) < 0 ? -errno : 0;
+}
+
 long vmk_watch(sk_cptr_t notification)
 {
     struct vmnix_watch req = { .cptr = notification };

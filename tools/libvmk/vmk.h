@@ -37,6 +37,11 @@ long vmk_call(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS]);
  * negative errno. */
 long vmk_bench(unsigned long long *count, unsigned long long *ns);
 
+/* Random invocations from inside the vmnix module (VMNIX_IOC_FUZZ, see
+ * vmnix_ioctl.h): 0 with the results in *req, or a negative errno. */
+struct vmnix_fuzz;
+long vmk_fuzz(struct vmnix_fuzz *req);
+
 /* Make a notification readable (VMNIX_IOC_WATCH): SK_OK, an SK_E_* code
  * from binding it, or a negative errno (-EEXIST, -ENOSPC, -ENODEV). */
 long vmk_watch(sk_cptr_t notification);
