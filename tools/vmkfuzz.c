@@ -18,25 +18,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "check_lines.h"
 #include "vmk.h"
 #include "vmnix_ioctl.h"
 
 #define SANDBOX_FIRST 3000u
 #define SANDBOX_SLOTS 64u
 
-static unsigned failed;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s ", ok ? "PASS" : "FAIL");
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    failed += !ok;
-}
 
 static void sleep_ms(long ms)
 {

@@ -7,7 +7,7 @@ LIBVMK_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -D_DEFAULT_SOURCE \
               -Itools/libvmk -Ihypervisor/include/public -Iconsole-domain/vmnix
 LIBVMK_OBJ    := $(BUILD)/obj/libvmk
 LIBVMK_LIB    := $(LIBVMK_OBJ)/libvmk.a
-LIBVMK_HDRS   := tools/libvmk/vmk.h console-domain/vmnix/vmnix_ioctl.h \
+LIBVMK_HDRS   := tools/libvmk/vmk.h tools/check_lines.h console-domain/vmnix/vmnix_ioctl.h \
               $(wildcard hypervisor/include/public/skerry/*.h)
 
 LIBVMK_PROGRAMS := $(BIN)/vmklogger $(BIN)/vmkcall $(BIN)/vmkdump $(BIN)/vmkbench $(BIN)/vmktest $(BIN)/vmkfuzz
