@@ -6,3 +6,8 @@
 UNIT_TESTS += vmx_dict
 vmx_dict_SRCS := tests/unit/test_vmx_dict.c vmx/config/vmx_dict.c
 $(BUILD)/tests/unit/vmx_dict: vmx/config/vmx_dict.h
+
+VMX_DEVICE_H := vmx/devices/device.h
+UNIT_TESTS += vmx_uart
+vmx_uart_SRCS := tests/unit/test_vmx_uart.c vmx/devices/uart16550.c vmx/devices/device.c
+$(BUILD)/tests/unit/vmx_uart: $(VMX_DEVICE_H) vmx/devices/uart16550.h

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The device-model interface of vmware-vmx.  A model is a plain C object
+ * driven by the ioreq loop: it claims port ranges and at most one MMIO
+ * range, answers 1-, 2- and 4-byte port accesses (MMIO up to 8 bytes),
+ * and reaches the rest of the VM only through a struct vmx_platform: an
+ * interrupt line to raise or lower, a monotonic clock, a reset request.
+ * Models know nothing of the vmkernel, so they run in host unit tests.
+ */
+#ifndef SKERRY_VMX_DEVICE_H
+#define SKERRY_VMX_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What the VM offers a device model; any callback may be NULL. */
+struct vmx_platform {
+    /* Drive ISA/PCI interrupt line `line` to `level`; the interrupt
+     * controller turns a rising edge into an edge-triggered interrupt. */
+    void (*irq_set)(void *ctx, unsigned line, bool level);
+    /* Monotonic nanoseconds (CLOCK_MONOTONIC in vmx, a fake in tests). */
+    uint64_t (*now_ns)(void *ctx);
+    /* The guest asked for a system reset (keyboard controller, 0xCF9). */
+    void (*reset_request)(void *ctx);
+    void *ctx;
+};
+
+static inline void vmx_irq_set(const struct vmx_platform *p, unsigned line, bool level)
+{
+    if (p && p->irq_set)
+        p->irq_set(p->ctx, line, level);
+}
+
+static inline uint64_t vmx_now_ns(const struct vmx_platform *p)
+{
+    return p && p->now_ns ? p->now_ns(p->ctx) : 0;
+}
+
+static inline void vmx_reset_request(const struct vmx_platform *p)
+{
+    if (p && p->reset_request)
+        p->reset_request(p->ctx);
+}
+
+struct vmx_device_ops {
+    /* size is 1, 2 or 4; the result has only size*8 bits set. */
+    uint32_t (*pio_read)(void *dev, uint16_t port, unsigned size);
+    void (*pio_write)(void *dev, uint16_t port, unsigned size, uint32_t value);
+    /* Optional; size 1, 2, 4 or 8, addr inside the device's MMIO range. */
+    uint64_t (*mmio_read)(void *dev, uint64_t addr, unsigned size);
+    void (*mmio_write)(void *dev, uint64_t addr, unsigned size, uint64_t value);
+    /* Back to the power-on state (a VM reset). */
+    void (*reset)(void *dev);
+};
+
+#define VMX_DEVICE_MAX_PIO 4
+
+struct vmx_io_range {
+    uint16_t base;
+    uint16_t count;
+};
+
+/* One model as the ioreq loop sees it; each model's init fills one in. */
+struct vmx_device {
+    const char *name;
+    const struct vmx_device_ops *ops;
+    void *dev;
+    struct vmx_io_range pio[VMX_DEVICE_MAX_PIO];
+    unsigned n_pio;
+    uint64_t mmio_base, mmio_size;      /* size 0: no MMIO */
+};
+
+bool vmx_device_claims_port(const struct vmx_device *d, uint16_t port);
+bool vmx_device_claims_mmio(const struct vmx_device *d, uint64_t addr, unsigned size);
+
+/* The value of `size` bytes read from an unclaimed port or address. */
+static inline uint32_t vmx_pio_unassigned(unsigned size)
+{
+    return size >= 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+}
+
+/*
+ * Models of byte-wide registers: a wider port access is the bytes of
+ * consecutive ports, low byte first, as an ISA bus splits it.
+ */
+uint32_t vmx_pio_read_bytes(uint8_t (*read8)(void *dev, uint16_t port), void *dev, uint16_t port,
+                            unsigned size);
+void vmx_pio_write_bytes(void (*write8)(void *dev, uint16_t port, uint8_t v), void *dev,
+                         uint16_t port, unsigned size, uint32_t value);
+
+#endif
