@@ -11,3 +11,6 @@ VMX_DEVICE_H := vmx/devices/device.h
 UNIT_TESTS += vmx_uart
 vmx_uart_SRCS := tests/unit/test_vmx_uart.c vmx/devices/uart16550.c vmx/devices/device.c
 $(BUILD)/tests/unit/vmx_uart: $(VMX_DEVICE_H) vmx/devices/uart16550.h
+UNIT_TESTS += vmx_cmos
+vmx_cmos_SRCS := tests/unit/test_vmx_cmos.c vmx/devices/cmos_rtc.c vmx/devices/device.c
+$(BUILD)/tests/unit/vmx_cmos: $(VMX_DEVICE_H) vmx/devices/cmos_rtc.h
