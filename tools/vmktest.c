@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mman.h>
 #include "check_lines.h"
 #include "vmk.h"
@@ -37,6 +38,7 @@ static void expect(long got, long want, const char *what)
 enum { S_NTFN = 4000, S_COPY, S_RO, S_CNODE, S_FRAME, S_DOM, S_VCPU, S_CHILD_UT, S_SPARE };
 /* The device-model part's slots: 8 frames and their copies from here. */
 enum { M_DOM = 4020, M_VCPU, M_NTFN, M_IOREQ, M_FRAMES = 4030, M_COPIES = 4040 };
+enum { I_NTFN = 4060 };
 
 /*
  * The child's code, at its 0x5000: OUT to the model's port, IN from it,
@@ -86,6 +88,75 @@ static void model_serve(volatile struct sk_ioreq *rq)
         check(false, "an access the model did not claim (space %u, %#llx, %u bytes)", rq->space,
               (unsigned long long)rq->addr, rq->size);
     }
+}
+
+/* The CMOS RTC's registers, through the ports the console owns. */
+static uint8_t cmos_read(uint8_t reg)
+{
+    outb(reg, 0x70);
+    return inb(0x71);
+}
+
+static void cmos_write(uint8_t reg, uint8_t value)
+{
+    outb(reg, 0x70);
+    outb(value, 0x71);
+}
+
+/*
+ * An IRQ handler capability: the RTC's line (GSI 8, which the console's
+ * kernel leaves alone) bound to a notification, its periodic interrupt
+ * switched on through the RTC's ports, each interrupt read as an event,
+ * then the line given back.
+ */
+static void test_irq_handler(const struct sk_system_bootinfo_result *bi, sk_cptr_t ut)
+{
+    sk_cptr_t rtc = 0;
+    for (sk_cptr_t s = bi->irq_first; s < bi->irq_first + bi->irq_count; s++) {
+        struct sk_irq_handler_info_result hi = { 0 };
+        if (sk_irq_handler_info(s, &hi) == SK_OK && hi.gsi == 8)
+            rtc = s;
+    }
+    check(rtc != 0, "irq: a handler capability for GSI 8 among the %llu it got", (unsigned long long)bi->irq_count);
+    if (!rtc || ioperm(0x70, 2, 1) != 0) {
+        check(false, "irq: the RTC's ports (%s)", strerror(errno));
+        return;
+    }
+    struct sk_irq_handler_info_result before = { 0 }, after = { 0 };
+    sk_irq_handler_info(rtc, &before);
+    expect(sk_irq_handler_ack(rtc), SK_E_ILLEGAL_OPERATION, "irq: ack before it is bound");
+    expect(sk_untyped_retype(ut, SK_OBJ_NOTIFICATION, 0, I_NTFN, 1), SK_OK, "irq: a notification");
+    expect(sk_irq_handler_bind(rtc, I_NTFN), SK_OK, "irq: bind GSI 8 to it");
+    expect(sk_irq_handler_bind(rtc, SK_CAP_SYSTEM), SK_E_INVALID_CAPABILITY, "irq: bind to something else");
+    expect(vmk_watch(I_NTFN), SK_OK, "irq: watch the notification");
+    uint8_t reg_a = cmos_read(0x0A), reg_b = cmos_read(0x0B);
+    cmos_write(0x0A, (uint8_t)((reg_a & 0xF0) | 0x0D));     /* 8 Hz */
+    cmos_read(0x0C);
+    cmos_write(0x0B, reg_b | 0x40);                           /* periodic interrupt on */
+    unsigned got = 0;
+    for (int i = 0; i < 20 && got < 3; i++) {
+        struct pollfd pfd = { .fd = vmk_event_fd(), .events = POLLIN };
+        if (poll(&pfd, 1, 2000) != 1)
+            break;
+        struct vmk_event ev[4];
+        long n = vmk_read_events(ev, 4, true);
+        for (long k = 0; k < n; k++)
+            if (ev[k].notification == I_NTFN && ev[k].bits == 1u << 8)
+                got++;
+        cmos_read(0x0C);                                      /* the RTC's next one may come */
+        sk_irq_handler_ack(rtc);
+    }
+    cmos_write(0x0B, reg_b & (uint8_t)~0x40);
+    cmos_write(0x0A, reg_a);
+    cmos_read(0x0C);
+    check(got >= 3, "irq: the RTC's interrupts arrived as events on the notification (%u)", got);
+    sk_irq_handler_info(rtc, &after);
+    check(after.count >= before.count + got, "irq: the line counted them (%llu, then %llu)",
+          (unsigned long long)before.count, (unsigned long long)after.count);
+    expect(sk_irq_handler_ack(rtc), SK_OK, "irq: ack");
+    expect(sk_cnode_delete(SK_CAP_SELF_CNODE, I_NTFN), SK_OK, "irq: delete the notification: the line goes back");
+    expect(sk_irq_handler_ack(rtc), SK_E_ILLEGAL_OPERATION, "irq: nothing bound now");
+    ioperm(0x70, 2, 0);
 }
 
 /* Where the console's kernel code is (/proc/iomem, as root): its own RAM. */
@@ -209,7 +280,8 @@ int main(void)
     struct sk_system_bootinfo_result bi = { 0 };
     expect(sk_system_bootinfo(SK_CAP_SYSTEM, &bi), SK_OK, "bootinfo");
     check(bi.untyped_count >= 1 && bi.untyped_first == SK_CAP_FIRST_BOOT && bi.ioports_count >= 1 &&
-              bi.first_free == bi.ioports_first + bi.ioports_count && bi.first_free < S_NTFN,
+              bi.irq_first == bi.ioports_first + bi.ioports_count && bi.first_free == bi.irq_first + bi.irq_count &&
+              bi.first_free < S_NTFN,
           "bootinfo: %llu untyped from slot %llu, %llu I/O port ranges, first free slot %llu",
           (unsigned long long)bi.untyped_count, (unsigned long long)bi.untyped_first,
           (unsigned long long)bi.ioports_count, (unsigned long long)bi.first_free);
@@ -278,6 +350,7 @@ int main(void)
     expect(sk_domain_destroy(S_DOM), SK_OK, "destroy the domain");
     expect(sk_vcpu_start(S_VCPU), SK_E_INVALID_CAPABILITY, "its vCPU is gone with it");
     test_device_model(ut);
+    test_irq_handler(&bi, ut);
 
     /* The errors a malformed call gets. */
     expect(sk_any_identify(S_SPARE, &id), SK_E_INVALID_CAPABILITY, "an empty slot");

@@ -97,8 +97,8 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
         r->mr[0] = b->first_free;
         r->mr[1] = b->untyped_first;
         r->mr[2] = b->untyped_count;
-        r->mr[3] = 0;                           /* IRQ handler capabilities: none yet */
-        r->mr[4] = 0;
+        r->mr[3] = b->irq_first;
+        r->mr[4] = b->irq_count;
         r->mr[5] = b->ioports_first;
         r->mr[6] = b->ioports_count;
         return SK_OK;

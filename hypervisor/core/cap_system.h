@@ -19,6 +19,7 @@ struct hypercall_ctx {
 /* Where a domain's boot capabilities are (SYSTEM bootinfo). */
 struct boot_layout {
     uint64_t first_free, untyped_first, untyped_count, untyped_bytes, ioports_first, ioports_count;
+    uint64_t irq_first, irq_count;
 };
 const struct boot_layout *hypercall_boot_layout(const struct domain *d);
 
@@ -40,6 +41,16 @@ struct kobject *cap_domain_create(unsigned type, uint64_t phys, unsigned bits);
 void cap_domain_destroy(struct kobject *obj);
 void cap_domain_finalize(struct cap *cap);
 void cap_domain_unmap(struct cap *cap);
+/* cap_irq.c: IRQ handler objects (pinned, one per GSI). */
+struct kobject *cap_irq_object(unsigned gsi);
+long cap_irq_invoke(struct cap *c, uint64_t label, struct cte *const *caps, struct cap_reply *r);
+void cap_irq_notification_gone(const struct notification *n);
+
+/* The capability lock, for what the vmkernel does outside a hypercall
+ * (an interrupt signalling a notification). */
+uint64_t hypercall_lock(void);
+void hypercall_unlock(uint64_t flags);
+
 /* Domains whose end was asked for under the lock (at most max ids). */
 unsigned cap_domain_take_pending(unsigned *ids, unsigned max);
 

@@ -11,6 +11,7 @@
 #include <skerry/domain.h>
 #include <skerry/hypercall.h>
 #include <skerry/ioreq.h>
+#include <skerry/irq_passthrough.h>
 #include <skerry/log.h>
 #include <skerry/memory.h>
 #include <skerry/percpu.h>
@@ -34,6 +35,16 @@ static void cap_lock_drop(uint64_t flags)
 {
     cap_lock_cpu = -1;
     spin_unlock_irqrestore(&cap_lock, flags);
+}
+
+uint64_t hypercall_lock(void)
+{
+    return cap_lock_take();
+}
+
+void hypercall_unlock(uint64_t flags)
+{
+    cap_lock_drop(flags);
 }
 
 /* Domains' own capabilities to themselves (not in any untyped memory). */
@@ -103,6 +114,7 @@ static void finalize(struct cap *cap)
     }
     struct notification *n = (struct notification *)cap->obj;
     ioreq_notification_gone(n);
+    cap_irq_notification_gone(n);
     unbind(n);
     if (n->waiter) {
         struct vcpu *w = n->waiter;
@@ -166,8 +178,9 @@ static long env_invoke(void *ctx, struct cap *target, uint64_t label, struct cte
         return notification_env(ctx, target, label, args, reply);
     case SK_OBJ_IOREQ:
         return ioreq_invoke(target, label, caps, args, reply);
+    case SK_OBJ_IRQ_HANDLER:
+        return cap_irq_invoke(target, label, caps, reply);
     default:
-        /* IRQ handler objects cannot be made yet: no capability to one exists. */
         return SK_E_ILLEGAL_OPERATION;
     }
 }
@@ -313,16 +326,24 @@ int hypercall_grant_boot_caps(struct domain *d, unsigned radix, uint64_t untyped
     for (unsigned i = 0; i < nranges && slot < nslots; i++)
         cap_install(&slots[slot++], &(struct cap){ .type = SK_OBJ_IOPORTS, .rights = SK_RIGHTS_ALL,
                                                    .base = ranges[i].first, .size = ranges[i].count });
+    uint64_t ioports_end = slot;
+    /* The interrupt lines it owns, a handler capability per line. */
+    struct irq_line_info line;
+    for (unsigned gsi = 0; irq_passthrough_owner() == d && irq_passthrough_line(gsi, &line) && slot < nslots;
+         gsi++)
+        if (!line.kept)
+            cap_install(&slots[slot++], &(struct cap){ .type = SK_OBJ_IRQ_HANDLER, .rights = SK_RIGHTS_ALL,
+                                                       .obj = cap_irq_object(gsi), .base = gsi });
     cap_lock_drop(flags);
     layouts[d->id % MAX_DOMAINS] = (struct boot_layout){
         .untyped_first = SK_CAP_FIRST_BOOT, .untyped_count = untyped_end - SK_CAP_FIRST_BOOT,
-        .untyped_bytes = given, .ioports_first = untyped_end, .ioports_count = slot - untyped_end,
-        .first_free = slot,
+        .untyped_bytes = given, .ioports_first = untyped_end, .ioports_count = ioports_end - untyped_end,
+        .irq_first = ioports_end, .irq_count = slot - ioports_end, .first_free = slot,
     };
     log_info("dom%u %s: %llu capability slots, %llu untyped capabilities (%llu MiB) from slot %u, "
-             "%u I/O port ranges", d->id, d->name, (unsigned long long)nslots,
+             "%u I/O port ranges, %llu interrupt lines", d->id, d->name, (unsigned long long)nslots,
              (unsigned long long)(untyped_end - SK_CAP_FIRST_BOOT), (unsigned long long)(given >> 20),
-             SK_CAP_FIRST_BOOT, nranges);
+             SK_CAP_FIRST_BOOT, nranges, (unsigned long long)(slot - ioports_end));
     return result;
 }
 

@@ -18,6 +18,8 @@
 
 struct passthrough_line {
     bool routed;              /* physical line programmed (unmasked by the owner) */
+    bool diverted;            /* to an IRQ handler object instead of the owner */
+    bool awaiting_ack;        /* a diverted level line, masked until acknowledged */
     bool level;
     bool in_service;          /* level line delivered, waiting for the owner's EOI */
     uint8_t guest_vector;
@@ -25,6 +27,7 @@ struct passthrough_line {
 };
 
 static struct domain *owner;
+static void (*divert_handler)(unsigned gsi);
 static uint64_t kept;
 static unsigned nr_lines;
 static struct passthrough_line lines[MAX_PASSTHROUGH_GSIS];
@@ -36,6 +39,14 @@ static void line_interrupt(struct trap_frame *f)
     if (!d || gsi >= nr_lines || d->dying)
         return;
     __atomic_add_fetch(&lines[gsi].count, 1, __ATOMIC_RELAXED);
+    if (lines[gsi].diverted) {
+        if (lines[gsi].level) {
+            ioapic_mask_gsi(gsi, true);      /* until the handler's holder acknowledges it */
+            lines[gsi].awaiting_ack = true;
+        }
+        divert_handler(gsi);
+        return;
+    }
     if (lines[gsi].level) {
         ioapic_mask_gsi(gsi, true);
         lines[gsi].in_service = true;
@@ -64,7 +75,7 @@ void irq_passthrough_sync(struct domain *d)
     if (d != owner)
         return;
     for (unsigned gsi = 0; gsi < nr_lines; gsi++) {
-        if (kept >> gsi & 1)
+        if ((kept >> gsi & 1) || lines[gsi].diverted)
             continue;
         uint64_t e = vioapic_redirection(&d->vioapic, gsi);
         struct passthrough_line *l = &lines[gsi];
@@ -112,4 +123,53 @@ bool irq_passthrough_line(unsigned gsi, struct irq_line_info *out)
                                    .vector = (uint8_t)(PASSTHROUGH_VECTOR_BASE + gsi),
                                    .routed = lines[gsi].routed, .kept = (kept >> gsi) & 1 };
     return true;
+}
+
+/*
+ * A line whose interrupts go to handler (an IRQ handler object bound to a
+ * notification) instead of the owner's vIOAPIC, programmed with the
+ * platform's defaults: ISA lines edge-triggered active high, PCI lines
+ * (16 and up) level-triggered active low.  undivert gives it back.
+ */
+bool irq_passthrough_divert(unsigned gsi, void (*handler)(unsigned gsi))
+{
+    if (gsi >= nr_lines || (kept >> gsi & 1))
+        return false;
+    struct passthrough_line *l = &lines[gsi];
+    divert_handler = handler;
+    l->diverted = true;
+    if (l->in_service && owner)
+        vdev_ioapic_set_irq(owner, gsi, false);   /* the owner's pending one is withdrawn */
+    l->in_service = false;
+    l->level = gsi >= 16;
+    ioapic_route_gsi(gsi, (uint8_t)(PASSTHROUGH_VECTOR_BASE + gsi), pcpus[0].apic_id, l->level, l->level,
+                     l->awaiting_ack);
+    return true;
+}
+
+void irq_passthrough_undivert(unsigned gsi)
+{
+    if (gsi >= nr_lines || !lines[gsi].diverted)
+        return;
+    lines[gsi].diverted = lines[gsi].awaiting_ack = false;
+    lines[gsi].routed = false;
+    ioapic_mask_gsi(gsi, true);
+    if (owner)
+        irq_passthrough_sync(owner);         /* as the owner last programmed it */
+}
+
+bool irq_passthrough_ack(unsigned gsi)
+{
+    if (gsi >= nr_lines || !lines[gsi].diverted)
+        return false;
+    if (lines[gsi].awaiting_ack) {
+        lines[gsi].awaiting_ack = false;
+        ioapic_mask_gsi(gsi, false);
+    }
+    return true;
+}
+
+struct domain *irq_passthrough_owner(void)
+{
+    return owner;
 }

@@ -33,4 +33,13 @@ struct irq_line_info {
 };
 bool irq_passthrough_line(unsigned gsi, struct irq_line_info *out);
 
+/* Send line gsi's interrupts to handler (in interrupt context) instead of
+ * the owner: false if the vmkernel keeps it or there is no such line.  A
+ * level-triggered line stays masked after each until irq_passthrough_ack. */
+bool irq_passthrough_divert(unsigned gsi, void (*handler)(unsigned gsi));
+void irq_passthrough_undivert(unsigned gsi);
+bool irq_passthrough_ack(unsigned gsi);
+/* The domain that owns the lines (the console), or NULL. */
+struct domain *irq_passthrough_owner(void);
+
 #endif

@@ -115,7 +115,7 @@ static inline unsigned sk_msginfo_length(sk_msginfo_t m) { return (unsigned)m & 
 #define SK_CAP_SELF_CNODE   1u     /* its own cspace */
 #define SK_CAP_SELF_DOMAIN  2u     /* its own domain (read, control: map frames into itself) */
 #define SK_CAP_SYSTEM       3u     /* the vmkernel's facts, log and crash dump */
-#define SK_CAP_FIRST_BOOT   4u     /* untyped, IRQ handlers, I/O ports follow */
+#define SK_CAP_FIRST_BOOT   4u     /* untyped, I/O ports, IRQ handlers follow */
 #define SK_DOM0_CSPACE_BITS 12u    /* 4096 slots */
 
 /* vCPU register numbers (VCPU read_reg/write_reg). */
@@ -173,8 +173,18 @@ enum sk_vcpu_reg {
  * general registers, RIP, RFLAGS; VCPU long_mode: 64-bit mode at entry
  * with paging at cr3 and flat CS 0x10, DS 0x18 from the GDT), then VCPU
  * start.  Deleting the last capability to a domain (or DOMAIN destroy)
- * ends it.  Not yet: DOMAIN assign_irq and the IRQ handler object
- * (SK_E_ILLEGAL_OPERATION).
+ * ends it.  Not yet: DOMAIN assign_irq (SK_E_ILLEGAL_OPERATION).
+ *
+ * IRQ handlers: the console gets one capability per interrupt line (GSI)
+ * it owns (SYSTEM bootinfo irq_first, irq_count).  IRQ_HANDLER bind
+ * (notification, write right) sends the line's interrupts to the
+ * notification instead of the console's I/O APIC, each signalling the
+ * notification capability's badge or, without one, bit (1 << gsi % 64);
+ * the line is programmed edge-triggered active high below GSI 16 and
+ * level-triggered active low from 16.  A level-triggered line stays
+ * masked after each interrupt until IRQ_HANDLER ack.  When the
+ * notification goes, the line goes back to the console.  info: the GSI
+ * and the interrupts taken on it.
  */
 
 /*

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * IRQ handler objects: one per interrupt line (GSI) the console was
+ * given, made by the vmkernel at boot and never freed (seL4's IRQHandler).
+ * IRQ_HANDLER bind(notification) sends the line's interrupts to the
+ * notification instead of the console's I/O APIC: each one signals the
+ * capability's badge, or bit (1 << gsi % 64) without one.  A
+ * level-triggered line stays masked after each until IRQ_HANDLER ack.
+ * When the notification goes, the line goes back to the console.
+ */
+#include <skerry/ioreq.h>
+#include <skerry/irq_passthrough.h>
+#include <skerry/log.h>
+#include <skerry/vioapic.h>
+#include <public/skerry/invocations.h>
+#include "cap_system.h"
+
+struct irq_object {
+    struct kobject obj;
+    unsigned gsi;
+    struct notification *ntfn;    /* bound to, or NULL */
+    uint64_t bits;                /* what each interrupt signals */
+};
+static struct irq_object irq_objects[VIOAPIC_NUM_PINS];
+
+struct kobject *cap_irq_object(unsigned gsi)
+{
+    if (gsi >= VIOAPIC_NUM_PINS)
+        return NULL;
+    struct irq_object *o = &irq_objects[gsi];
+    o->obj = (struct kobject){ .type = SK_OBJ_IRQ_HANDLER, .pinned = true, .refs = o->obj.refs };
+    o->gsi = gsi;
+    return &o->obj;
+}
+
+/* Interrupt context, the line's vector: signal under the capability lock. */
+static void line_fired(unsigned gsi)
+{
+    uint64_t flags = hypercall_lock();
+    struct irq_object *o = &irq_objects[gsi];
+    if (o->ntfn) {
+        o->ntfn->bits |= o->bits;
+        hypercall_notify(o->ntfn);
+    }
+    hypercall_unlock(flags);
+}
+
+void cap_irq_notification_gone(const struct notification *n)
+{
+    for (unsigned i = 0; i < VIOAPIC_NUM_PINS; i++)
+        if (irq_objects[i].ntfn == n) {
+            irq_objects[i].ntfn = NULL;
+            irq_passthrough_undivert(i);
+            log_info("GSI %u: back to the console (its notification went)", i);
+        }
+}
+
+long cap_irq_invoke(struct cap *c, uint64_t label, struct cte *const *caps, struct cap_reply *r)
+{
+    struct irq_object *o = (struct irq_object *)c->obj;
+    struct irq_line_info info;
+    switch (label) {
+    case SK_INV_IRQ_HANDLER_INFO:
+        if (!irq_passthrough_line(o->gsi, &info))
+            info.count = 0;
+        r->mr[0] = o->gsi;
+        r->mr[1] = info.count;
+        return SK_OK;
+    case SK_INV_IRQ_HANDLER_BIND: {
+        const struct cap *nc = &caps[0]->cap;
+        if (nc->type != SK_OBJ_NOTIFICATION)
+            return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
+        if (!(nc->rights & SK_RIGHT_WRITE))
+            return cap_fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
+        struct notification *n = (struct notification *)nc->obj;
+        o->bits = nc->badge ? nc->badge : 1ull << (o->gsi % 64);
+        if (o->ntfn) {
+            o->ntfn = n;                  /* to another notification: the line stays diverted */
+            return SK_OK;
+        }
+        o->ntfn = n;
+        if (!irq_passthrough_divert(o->gsi, line_fired)) {
+            o->ntfn = NULL;
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);   /* the vmkernel keeps it */
+        }
+        log_info("GSI %u: to a notification instead of the console", o->gsi);
+        return SK_OK;
+    }
+    case SK_INV_IRQ_HANDLER_ACK:
+        if (!o->ntfn || !irq_passthrough_ack(o->gsi))
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);   /* not bound */
+        return SK_OK;
+    default:
+        return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+    }
+}
