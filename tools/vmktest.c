@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <time.h>
 #include <sys/mman.h>
 #include "check_lines.h"
 #include "vmk.h"
@@ -159,6 +160,26 @@ static void test_irq_handler(const struct sk_system_bootinfo_result *bi, sk_cptr
     ioperm(0x70, 2, 0);
 }
 
+/* Wait up to 3 s for path to exist (want) or not; its first line into line. */
+static bool wait_for_file(const char *path, bool want, char *line, size_t len)
+{
+    for (int i = 0; i < 30; i++) {
+        FILE *f = fopen(path, "r");
+        if (f && want && line && !fgets(line, (int)len, f))
+            line[0] = '\0';
+        if (f)
+            fclose(f);
+        if ((f != NULL) == want) {
+            if (line)
+                line[strcspn(line, "\n")] = '\0';
+            return true;
+        }
+        struct timespec ts = { 0, 100000000 };
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
 /* Where the console's kernel code is (/proc/iomem, as root): its own RAM. */
 static uint64_t console_kernel_code(void)
 {
@@ -223,6 +244,10 @@ static void test_device_model(sk_cptr_t ut)
     for (unsigned i = 0; i < 8; i++)
         ok &= sk_domain_map_frame(M_DOM, M_COPIES + i, i * 4096ull, SK_RIGHT_READ | SK_RIGHT_WRITE) == SK_OK;
     check(ok, "model: the frames' copies are the child's RAM at 0");
+    const char name[32] = "vmktest-child";
+    sk_word_t nw[4];
+    memcpy(nw, name, sizeof nw);
+    expect(sk_domain_set_name(M_DOM, nw[0], nw[1], nw[2], nw[3]), SK_OK, "model: name the child");
     expect(sk_vcpu_bind(M_VCPU, M_DOM, 0), SK_OK, "model: bind its vCPU");
     expect(sk_vcpu_long_mode(M_VCPU, 0x5000, 0x1000, 0x4000, 0x1F), SK_OK, "model: long mode at 0x5000");
     expect(sk_ioreq_bind(M_IOREQ, M_DOM, M_NTFN), SK_OK, "model: bind the channel");
@@ -230,6 +255,8 @@ static void test_device_model(sk_cptr_t ut)
     expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_MMIO, 0x30000000, 4096), SK_OK, "model: claim an MMIO page");
     struct sk_ioreq_info_result ii = { 0 };
     expect(sk_ioreq_info(M_IOREQ, &ii), SK_OK, "model: channel info");
+    expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_MMIO, 0x30001008, 4096), SK_E_ALIGNMENT,
+           "model: an MMIO range off a page boundary");
     expect(sk_domain_map_frame(SK_CAP_SELF_DOMAIN, M_IOREQ, ii.phys, SK_RIGHT_READ | SK_RIGHT_WRITE), SK_OK,
            "model: map its shared page into the console");
     volatile struct sk_ioreq *slots = vmk_map(ii.phys, 4096);
@@ -242,6 +269,7 @@ static void test_device_model(sk_cptr_t ut)
         return;
 
     expect(sk_vcpu_start(M_VCPU), SK_OK, "model: start the child");
+    expect(sk_vcpu_start(M_VCPU), SK_E_BUSY, "model: start it again while it runs");
     volatile uint32_t *results = (volatile uint32_t *)(ram + 0x6000);
     unsigned events = 0;
     while (results[2] != 0x600DF00D) {
@@ -262,9 +290,16 @@ static void test_device_model(sk_cptr_t ut)
     check(model_mmio[0x40 / 4] == 0x5A5A5A5A && results[1] == ~0x5A5A5A5Au,
           "model: its MMIO write reached the model and its read got the answer (%#x)", results[1]);
     check(model_served == 4 && events >= 4, "model: 4 accesses served, %u events read", events);
+    struct sk_domain_info_result di = { 0 };
+    expect(sk_domain_info(M_DOM, &di), SK_OK, "model: the child's info");
+    char path[64], line[160] = "";
+    snprintf(path, sizeof path, "/proc/vmware/vm/%llu/names", (unsigned long long)di.id);
+    check(wait_for_file(path, true, line, sizeof line) && strstr(line, "displayName=\"vmktest-child\""),
+          "model: %s appears, naming it (%s)", path, line);
 
     /* The child halts; destroying it and revoking give everything back. */
     expect(sk_domain_destroy(M_DOM), SK_OK, "model: destroy the child");
+    check(wait_for_file(path, false, NULL, 0), "model: and goes when the child is destroyed");
     expect(sk_ioreq_complete(M_IOREQ, 0), SK_E_ILLEGAL_OPERATION, "model: the channel serves nobody now");
     munmap((void *)slots, 4096);
     munmap((void *)ram, 8 * 4096);

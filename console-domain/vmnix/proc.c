@@ -10,7 +10,7 @@
  *   mem               machine memory and each domain's
  *   interrupts        interrupt lines and their counts
  *   log               the vmkernel log ring (proc_log.c)
- *   vm/<id>/names     each domain's id and name (the domains at load time)
+ *   vm/<id>/names     each domain's id and name (proc_vm.c)
  */
 #include <linux/kernel.h>
 #include <linux/proc_fs.h>
@@ -20,19 +20,12 @@
 #include "vmnix.h"
 
 /* Bounds on the index walks, should a vmkernel never say "no more". */
-#define VMNIX_MAX_DOMAINS   256
 #define VMNIX_MAX_WORLDS    4096
 #define VMNIX_MAX_IRQS      1024
-#define VMNIX_NAME_LEN      32      /* domain_info's n0..n3 */
-
-struct vmnix_domain {
-    u64 id, nr_vcpus, mem_bytes;
-    char name[VMNIX_NAME_LEN + 1];
-};
 
 static struct proc_dir_entry *vmware_dir;
 
-static void vmnix_failed(struct seq_file *m, const char *what, long err)
+void vmnix_failed(struct seq_file *m, const char *what, long err)
 {
     if (err < 0)
         seq_printf(m, "vmnix: %s\n", vmnix_error_text(err));
@@ -84,7 +77,7 @@ static int vmnix_domains(struct vmnix_domain *d, int max, long *err)
     return n;
 }
 
-static struct vmnix_domain *vmnix_domain_table(int *n, long *err)
+struct vmnix_domain *vmnix_domain_table(int *n, long *err)
 {
     struct vmnix_domain *d = kcalloc(VMNIX_MAX_DOMAINS, sizeof(*d), GFP_KERNEL);
 
@@ -94,6 +87,19 @@ static struct vmnix_domain *vmnix_domain_table(int *n, long *err)
         return NULL;
     }
     *n = vmnix_domains(d, VMNIX_MAX_DOMAINS, err);
+    return d;
+}
+
+struct vmnix_domain *vmnix_domain_table_for(struct seq_file *m, int *n)
+{
+    long err;
+    struct vmnix_domain *d = vmnix_domain_table(n, &err);
+
+    if (!d || err != SK_OK) {
+        vmnix_failed(m, "domain_info", err);
+        kfree(d);
+        return NULL;
+    }
     return d;
 }
 
@@ -164,12 +170,9 @@ static int cpu_show(struct seq_file *m, void *v)
     int nd, i;
     long err;
 
-    d = vmnix_domain_table(&nd, &err);
-    if (!d || err != SK_OK) {
-        vmnix_failed(m, "domain_info", err);
-        kfree(d);
+    d = vmnix_domain_table_for(m, &nd);
+    if (!d)
         return 0;
-    }
     err = sk_system_world_info(SK_CAP_SYSTEM, 0, &w);
     if (err != SK_OK) {
         vmnix_failed(m, "world_info", err);
@@ -207,12 +210,9 @@ static int mem_show(struct seq_file *m, void *v)
     }
     seq_printf(m, "Machine memory: %llu MB total, %llu MB free in the vmkernel\n",
                si.mem_total >> 20, si.mem_free >> 20);
-    d = vmnix_domain_table(&nd, &err);
-    if (!d || err != SK_OK) {
-        vmnix_failed(m, "domain_info", err);
-        kfree(d);
+    d = vmnix_domain_table_for(m, &nd);
+    if (!d)
         return 0;
-    }
     seq_printf(m, "%6s %-32s %5s %12s\n", "domain", "name", "vcpus", "memory");
     for (i = 0; i < nd; i++)
         seq_printf(m, "%6llu %-32s %5llu %9llu MB\n", d[i].id, d[i].name, d[i].nr_vcpus,
@@ -247,50 +247,6 @@ static int interrupts_show(struct seq_file *m, void *v)
     return 0;
 }
 
-static int names_show(struct seq_file *m, void *v)
-{
-    u64 id = (u64)(uintptr_t)m->private;
-    struct vmnix_domain *d;
-    int nd, i;
-    long err;
-
-    d = vmnix_domain_table(&nd, &err);
-    if (!d || err != SK_OK) {
-        vmnix_failed(m, "domain_info", err);
-        kfree(d);
-        return 0;
-    }
-    for (i = 0; i < nd && d[i].id != id; i++)
-        ;
-    if (i < nd)
-        seq_printf(m, "vmid=%llu pid=-1 cfgFile=\"\" uuid=\"\" displayName=\"%s\"\n", id, d[i].name);
-    else
-        seq_printf(m, "vmid=%llu: the domain is gone\n", id);
-    kfree(d);
-    return 0;
-}
-
-/* vm/<id>/names for each domain there is now. */
-static void vmnix_proc_vms(struct proc_dir_entry *vm)
-{
-    struct vmnix_domain *d;
-    char id[24];
-    int nd, i;
-    long err;
-
-    d = vmnix_domain_table(&nd, &err);
-    for (i = 0; d && i < nd; i++) {
-        struct proc_dir_entry *dir;
-
-        snprintf(id, sizeof(id), "%llu", d[i].id);
-        dir = proc_mkdir(id, vm);
-        if (!dir || !proc_create_single_data("names", 0444, dir, names_show,
-                                             (void *)(uintptr_t)d[i].id))
-            pr_warn("vmnix: cannot create /proc/vmware/vm/%s/names\n", id);
-    }
-    kfree(d);
-}
-
 int vmnix_proc_init(void)
 {
     struct proc_dir_entry *sched, *vm;
@@ -310,11 +266,12 @@ int vmnix_proc_init(void)
         proc_remove(vmware_dir);
         return -ENOMEM;
     }
-    vmnix_proc_vms(vm);
+    vmnix_proc_vm_init(vm);
     return 0;
 }
 
 void vmnix_proc_exit(void)
 {
+    vmnix_proc_vm_exit();
     proc_remove(vmware_dir);
 }

@@ -69,4 +69,19 @@ void vmnix_proc_exit(void);
 struct proc_dir_entry;
 int vmnix_proc_log_init(struct proc_dir_entry *dir);
 
+/* proc.c's domain table, for proc_vm.c. */
+#define VMNIX_MAX_DOMAINS   256
+#define VMNIX_NAME_LEN      32      /* domain_info's n0..n3 */
+struct vmnix_domain {
+    u64 id, nr_vcpus, mem_bytes;
+    char name[VMNIX_NAME_LEN + 1];
+};
+struct seq_file;
+struct vmnix_domain *vmnix_domain_table(int *n, long *err);   /* kfree() it */
+void vmnix_failed(struct seq_file *m, const char *what, long err);
+/* The table, or NULL after saying in m why there is none. */
+struct vmnix_domain *vmnix_domain_table_for(struct seq_file *m, int *n);
+void vmnix_proc_vm_init(struct proc_dir_entry *vm);
+void vmnix_proc_vm_exit(void);
+
 #endif

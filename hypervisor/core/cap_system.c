@@ -128,7 +128,7 @@ long cap_system_invoke(struct hypercall_ctx *ctx, uint64_t label, const sk_word_
     case SK_INV_SYSTEM_CRASH_ME:
         /* As ESX's vsish crashMe: for testing the purple screen and dump. */
         if (!crash_dump_test_panic_allowed())
-            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+            return cap_fail(r, SK_E_NOT_PRIVILEGED, SK_NO_DETAIL);   /* the vmkernel was not told to allow it */
         panic("crash_me: dom%u %s asked for a purple screen (allow_test_panic)", ctx->vcpu->dom->id,
               ctx->vcpu->dom->name);
     default:

@@ -90,7 +90,7 @@ enum sk_error {
     SK_E_NOT_ENOUGH_MEMORY    = 10,
     SK_E_INSUFFICIENT_RIGHTS  = 11,
     SK_E_BUSY                 = 12,  /* the object is in use (a running vCPU, a bound IRQ) */
-    SK_E_NOT_PRIVILEGED       = 13,  /* not from CPL 0 */
+    SK_E_NOT_PRIVILEGED       = 13,  /* the vmkernel's configuration forbids it (crash_me) */
     SK_E_NO_SYSCALL           = 14,  /* RAX names no system call */
     SK_E_NR_ERRORS
 };
