@@ -93,13 +93,11 @@ static struct domain *object_domain(const struct cap *c)
     return domain_lookup(((const struct domain_object *)c->obj)->domain_id);
 }
 
-/* Flush every CPU's TLB for d's address space at its vCPUs' next entry. */
+/* No vCPU of d uses a translation of what was unmapped once this returns. */
 static void flush_domain_tlbs(struct domain *d)
 {
-    for (unsigned i = 0; i < d->nr_vcpus; i++) {
-        d->vcpus[i]->arch.last_cpu = 0;
-        vcpu_kick(d->vcpus[i]);
-    }
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        svm_vcpu_flush_tlb(d->vcpus[i]);
 }
 
 /* What a frame-like capability maps: a frame, or a channel's shared page. */

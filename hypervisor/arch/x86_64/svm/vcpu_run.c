@@ -68,7 +68,8 @@ static inline void write_dr(int n, uint64_t v)
 static void switch_world_state(struct vcpu *v, struct pcpu *cpu)
 {
     struct vmcb_control *c = &v->arch.vmcb->control;
-    if (cpu->arch.last_world_id == v->world_id && v->arch.last_cpu == cpu->id + 1) {
+    if (cpu->arch.last_world_id == v->world_id &&
+        __atomic_load_n(&v->arch.last_cpu, __ATOMIC_SEQ_CST) == cpu->id + 1) {
         c->tlb_control = 0;
         return;
     }
@@ -77,6 +78,25 @@ static void switch_world_state(struct vcpu *v, struct pcpu *cpu)
         write_dr(i, v->arch.dr[i]);
     cpu->arch.last_world_id = v->world_id;
     v->arch.last_cpu = cpu->id + 1;
+}
+
+/*
+ * After a change to v's nested page tables: its next entry flushes its
+ * TLB, and if it is in the guest now on another CPU, it is made to exit
+ * and this waits for that, so that no stale translation is used once
+ * this returns.  A vCPU outside the guest (handling an exit, perhaps
+ * waiting for a lock the caller holds) is not waited for.
+ */
+void svm_vcpu_flush_tlb(struct vcpu *v)
+{
+    uint64_t exits = __atomic_load_n(&v->arch.exit_count, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&v->arch.last_cpu, 0, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&v->arch.in_guest, __ATOMIC_SEQ_CST) || v->running_on == (int)this_cpu_id())
+        return;
+    vcpu_kick(v);
+    while (__atomic_load_n(&v->arch.in_guest, __ATOMIC_SEQ_CST) &&
+           __atomic_load_n(&v->arch.exit_count, __ATOMIC_SEQ_CST) == exits)
+        __asm__ volatile("pause");
 }
 
 /* The vCPU leaves this CPU (it may run next elsewhere): keep its debug
@@ -112,6 +132,8 @@ enum vcpu_run_result svm_vcpu_run(struct vcpu *v)
         vcpu_update_timers(v);
         svm_inject_events(v);
         arm_host_timer(cpu, v);
+        /* Before the TLB decision, for svm_vcpu_flush_tlb() (a Dekker pair). */
+        __atomic_store_n(&v->arch.in_guest, true, __ATOMIC_SEQ_CST);
         switch_world_state(v, cpu);
         fpu_switch_to_guest(&v->arch.fpu);
         vmcb->save.rax = v->arch.gprs.r[X86_RAX];
@@ -119,6 +141,8 @@ enum vcpu_run_result svm_vcpu_run(struct vcpu *v)
         uint64_t entered = time_now_ns();
         svm_world_switch(&v->arch.gprs, vmcb_pa, cpu->arch.host_vmcb_pa);
         v->run_ns += time_now_ns() - entered;
+        __atomic_add_fetch(&v->arch.exit_count, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&v->arch.in_guest, false, __ATOMIC_SEQ_CST);
         v->arch.gprs.r[X86_RAX] = vmcb->save.rax;
         v->arch.gprs.r[X86_RSP] = vmcb->save.rsp;
         stgi();                 /* a pending host interrupt is taken here */

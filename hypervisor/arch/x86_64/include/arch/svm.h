@@ -42,6 +42,8 @@ void svm_vcpu_set_long_mode(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t
 /* Start state after INIT-SIPI: real mode at CS:IP = (vector << 8):0. */
 void svm_vcpu_set_real_mode(struct vcpu *v, uint8_t vector);
 enum vcpu_run_result svm_vcpu_run(struct vcpu *v);
+/* After its nested page tables changed: no stale translation once this returns. */
+void svm_vcpu_flush_tlb(struct vcpu *v);
 uint32_t svm_nr_asids(void);
 
 #endif

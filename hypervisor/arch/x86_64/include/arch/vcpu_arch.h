@@ -19,6 +19,8 @@ struct arch_vcpu {
     bool nmi_pending;
     uint64_t dr[4];               /* guest DR0-DR3 while the vCPU is off the CPU */
     unsigned last_cpu;            /* id + 1 of the CPU it last entered on, 0 = none */
+    bool in_guest;                /* from its TLB decision to the end of VMRUN */
+    uint64_t exit_count;          /* VMRUNs that returned */
     unsigned exception_storm;     /* consecutive #DB/#AC raised during their own delivery */
 };
 
