@@ -47,6 +47,7 @@ enum { I_NTFN = 4060 };
  * HLT with interrupts on (with them off its domain would end).  Its RAM is eight 4 KiB frames at 0; its page tables map 1 GiB.
  */
 extern const unsigned char model_child_start[], model_child_end[];
+extern const unsigned char model_child2_start[], model_child2_end[];
 __asm__(".pushsection .rodata\n"
         "model_child_start:\n"
         "  mov $0x5004, %dx\n"
@@ -63,7 +64,24 @@ __asm__(".pushsection .rodata\n"
         "1: hlt\n"
         "  jmp 1b\n"
         "model_child_end:\n"
+        /* Second part, at 0x5800 (the console moves its RIP there): route
+         * pin 8 of its I/O APIC to vector 0x40, then spin. */
+        "model_child2_start:\n"
+        "  mov $0xfec00000, %eax\n"
+        "  movl $0x20, (%rax)\n"
+        "  movl $0x40, 0x10(%rax)\n"
+        "  movl $0x21, (%rax)\n"
+        "  movl $0, 0x10(%rax)\n"
+        "  movl $0x1234abcd, 0x600c\n"
+        "2: pause\n"
+        "  jmp 2b\n"
+        "model_child2_end:\n"
         ".popsection\n");
+
+static sk_cptr_t irq_handler_for(const struct sk_system_bootinfo_result *bi, unsigned gsi);
+static uint8_t cmos_read(uint8_t reg);
+static void cmos_write(uint8_t reg, uint8_t value);
+static bool wait_for_file(const char *path, bool want, char *line, size_t len);
 
 /* The model: a 16-bit register at port 0x5004 that reads back plus one,
  * and an MMIO page whose word 0x44 reads as word 0x40 inverted. */
@@ -91,6 +109,17 @@ static void model_serve(volatile struct sk_ioreq *rq)
     }
 }
 
+/* The console's IRQ handler capability for a GSI, or 0. */
+static sk_cptr_t irq_handler_for(const struct sk_system_bootinfo_result *bi, unsigned gsi)
+{
+    for (sk_cptr_t s = bi->irq_first; s < bi->irq_first + bi->irq_count; s++) {
+        struct sk_irq_handler_info_result hi = { 0 };
+        if (sk_irq_handler_info(s, &hi) == SK_OK && hi.gsi == gsi)
+            return s;
+    }
+    return 0;
+}
+
 /* The CMOS RTC's registers, through the ports the console owns. */
 static uint8_t cmos_read(uint8_t reg)
 {
@@ -112,12 +141,7 @@ static void cmos_write(uint8_t reg, uint8_t value)
  */
 static void test_irq_handler(const struct sk_system_bootinfo_result *bi, sk_cptr_t ut)
 {
-    sk_cptr_t rtc = 0;
-    for (sk_cptr_t s = bi->irq_first; s < bi->irq_first + bi->irq_count; s++) {
-        struct sk_irq_handler_info_result hi = { 0 };
-        if (sk_irq_handler_info(s, &hi) == SK_OK && hi.gsi == 8)
-            rtc = s;
-    }
+    sk_cptr_t rtc = irq_handler_for(bi, 8);
     check(rtc != 0, "irq: a handler capability for GSI 8 among the %llu it got", (unsigned long long)bi->irq_count);
     if (!rtc || ioperm(0x70, 2, 1) != 0) {
         check(false, "irq: the RTC's ports (%s)", strerror(errno));
@@ -200,7 +224,62 @@ static uint64_t console_kernel_code(void)
  * whose shared page the console maps, its notification watched on
  * /dev/vmkernel, and the child's accesses served from read() events.
  */
-static void test_device_model(sk_cptr_t ut)
+/*
+ * The RTC's line assigned to the child, which routes pin 8 of its I/O APIC
+ * (the second part of its code, reached by stopping it and moving its
+ * RIP): the RTC's periodic interrupts are counted on the line while the
+ * child owns it, and the line comes back to the console after.
+ */
+static void test_assign_irq(const struct sk_system_bootinfo_result *bi, volatile unsigned char *ram)
+{
+    sk_cptr_t rtc = irq_handler_for(bi, 8);
+    volatile uint32_t *results = (volatile uint32_t *)(ram + 0x6000);
+    volatile uint64_t *q = (volatile uint64_t *)ram;
+    q[0x2000 / 8 + 3] = 0x7003;                          /* PDPT[3] -> a PD for 3-4 GiB */
+    q[0x7000 / 8 + (0xFEC00000u >> 21 & 511)] = 0xFEC00000u | 0x83;
+    memcpy((void *)(ram + 0x5800), model_child2_start, (size_t)(model_child2_end - model_child2_start));
+    expect(sk_vcpu_stop(M_VCPU), SK_OK, "assign: stop the child");
+    struct sk_vcpu_read_reg_result rip = { 0 };
+    long e = SK_E_BUSY;
+    for (int i = 0; i < 50 && (e = sk_vcpu_read_reg(M_VCPU, SK_REG_RIP, &rip)) == SK_E_BUSY; i++) {
+        struct timespec ts = { 0, 100000000 };
+        nanosleep(&ts, NULL);
+    }
+    check(e == SK_OK, "assign: stopped, its RIP reads (%#llx)", (unsigned long long)rip.value);
+    expect(sk_vcpu_write_reg(M_VCPU, SK_REG_RIP, 0x5800), SK_OK, "assign: move its RIP to its second part");
+    expect(sk_domain_assign_irq(M_DOM, M_NTFN), SK_E_INVALID_CAPABILITY, "assign: an IRQ handler is needed");
+    expect(sk_domain_assign_irq(M_DOM, rtc), SK_OK, "assign: GSI 8 to the child");
+    expect(sk_irq_handler_bind(rtc, M_NTFN), SK_E_BUSY, "assign: a line a domain owns cannot be bound");
+    expect(sk_vcpu_start(M_VCPU), SK_OK, "assign: start it again");
+    for (int i = 0; i < 50 && results[3] != 0x1234ABCD; i++) {
+        struct timespec ts = { 0, 100000000 };
+        nanosleep(&ts, NULL);
+    }
+    check(results[3] == 0x1234ABCD, "assign: the child routed pin 8 of its I/O APIC");
+    if (!rtc || ioperm(0x70, 2, 1) != 0)
+        return;
+    struct sk_irq_handler_info_result before = { 0 }, after = { 0 };
+    sk_irq_handler_info(rtc, &before);
+    uint8_t reg_a = cmos_read(0x0A), reg_b = cmos_read(0x0B);
+    cmos_write(0x0A, (uint8_t)((reg_a & 0xF0) | 0x0D));      /* 8 Hz */
+    cmos_read(0x0C);
+    cmos_write(0x0B, reg_b | 0x40);
+    for (int i = 0; i < 10; i++) {
+        struct timespec ts = { 0, 150000000 };
+        nanosleep(&ts, NULL);
+        cmos_read(0x0C);                                      /* the next one may come */
+    }
+    cmos_write(0x0B, reg_b & (uint8_t)~0x40);
+    cmos_write(0x0A, reg_a);
+    cmos_read(0x0C);
+    ioperm(0x70, 2, 0);
+    sk_irq_handler_info(rtc, &after);
+    check(after.count >= before.count + 3, "assign: the RTC's interrupts went to the child's line (%llu, then %llu)",
+          (unsigned long long)before.count, (unsigned long long)after.count);
+    expect(sk_domain_assign_irq(SK_CAP_SELF_DOMAIN, rtc), SK_OK, "assign: GSI 8 back to the console");
+}
+
+static void test_device_model(sk_cptr_t ut, const struct sk_system_bootinfo_result *bi)
 {
     struct sk_frame_info_result fi = { 0 };
     expect(sk_untyped_retype(ut, SK_OBJ_FRAME, 12, M_FRAMES, 8), SK_OK, "model: eight 4 KiB frames");
@@ -297,7 +376,9 @@ static void test_device_model(sk_cptr_t ut)
     check(wait_for_file(path, true, line, sizeof line) && strstr(line, "displayName=\"vmktest-child\""),
           "model: %s appears, naming it (%s)", path, line);
 
-    /* The child halts; destroying it and revoking give everything back. */
+    test_assign_irq(bi, ram);
+
+    /* Destroying the child and revoking give everything back. */
     expect(sk_domain_destroy(M_DOM), SK_OK, "model: destroy the child");
     check(wait_for_file(path, false, NULL, 0), "model: and goes when the child is destroyed");
     expect(sk_ioreq_complete(M_IOREQ, 0), SK_E_ILLEGAL_OPERATION, "model: the channel serves nobody now");
@@ -384,7 +465,7 @@ int main(void)
     expect(sk_domain_unmap_frame(S_DOM, S_FRAME), SK_OK, "unmap the frame");
     expect(sk_domain_destroy(S_DOM), SK_OK, "destroy the domain");
     expect(sk_vcpu_start(S_VCPU), SK_E_INVALID_CAPABILITY, "its vCPU is gone with it");
-    test_device_model(ut);
+    test_device_model(ut, &bi);
     test_irq_handler(&bi, ut);
 
     /* The errors a malformed call gets. */

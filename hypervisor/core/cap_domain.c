@@ -253,8 +253,9 @@ long cap_domain_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label,
         if (svm_domain_pass_msr(d, (uint32_t)a[0], a[1] & SK_RIGHT_READ, a[1] & SK_RIGHT_WRITE) < 0)
             return cap_fail(r, SK_E_INVALID_ARGUMENT, a[1] & SK_RIGHT_WRITE ? 1 : 0);
         return SK_OK;
+    case SK_INV_DOMAIN_ASSIGN_IRQ:
+        return cap_irq_assign(d, &caps[0]->cap, r);
     default:
-        /* assign_irq: not yet. */
         return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
     }
 }

@@ -8,6 +8,7 @@
  * level-triggered line stays masked after each until IRQ_HANDLER ack.
  * When the notification goes, the line goes back to the console.
  */
+#include <skerry/domain.h>
 #include <skerry/ioreq.h>
 #include <skerry/irq_passthrough.h>
 #include <skerry/log.h>
@@ -55,6 +56,27 @@ void cap_irq_notification_gone(const struct notification *n)
         }
 }
 
+/* DOMAIN assign_irq: the line to d's I/O APIC (to the console's own
+ * domain: back to the console). */
+long cap_irq_assign(struct domain *d, const struct cap *irq, struct cap_reply *r)
+{
+    if (irq->type != SK_OBJ_IRQ_HANDLER)
+        return cap_fail(r, SK_E_INVALID_CAPABILITY, 0);
+    if (!(irq->rights & SK_RIGHT_GRANT))
+        return cap_fail(r, SK_E_INSUFFICIENT_RIGHTS, 0);
+    struct irq_object *o = (struct irq_object *)irq->obj;
+    bool to_console = d == irq_passthrough_owner();
+    if ((!d->cap_built && !to_console) || d->dying)
+        return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+    struct domain *now = irq_passthrough_line_owner(o->gsi);
+    if (o->ntfn || (!to_console && now != d && now != irq_passthrough_owner()))
+        return cap_fail(r, SK_E_BUSY, 0);          /* bound to a notification, or another domain's */
+    if (!irq_passthrough_assign(o->gsi, d))
+        return cap_fail(r, SK_E_ILLEGAL_OPERATION, 0);
+    log_info("GSI %u: assigned to dom%u %s", o->gsi, d->id, d->name);
+    return SK_OK;
+}
+
 long cap_irq_invoke(struct cap *c, uint64_t label, struct cte *const *caps, struct cap_reply *r)
 {
     struct irq_object *o = (struct irq_object *)c->obj;
@@ -78,6 +100,8 @@ long cap_irq_invoke(struct cap *c, uint64_t label, struct cte *const *caps, stru
             o->ntfn = n;                  /* to another notification: the line stays diverted */
             return SK_OK;
         }
+        if (irq_passthrough_line_owner(o->gsi) != irq_passthrough_owner())
+            return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);         /* assigned to a domain */
         o->ntfn = n;
         if (!irq_passthrough_divert(o->gsi, line_fired)) {
             o->ntfn = NULL;

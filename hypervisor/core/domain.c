@@ -15,6 +15,7 @@
 #include <arch/svm.h>
 #include <arch/svm_exit.h>
 #include <skerry/domain.h>
+#include <skerry/irq_passthrough.h>
 #include <skerry/hypercall.h>
 #include <skerry/log.h>
 #include <skerry/memory.h>
@@ -59,6 +60,7 @@ static void log_all_ended(void);
 
 static void free_domain(struct domain *d)
 {
+    irq_passthrough_domain_ended(d);        /* one that never ran ends here */
     hypercall_domain_ended(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
@@ -278,6 +280,7 @@ void domain_kill(struct domain *d, const char *fmt, ...)
     vsnprintf(d->end_reason, sizeof d->end_reason, fmt, ap);
     va_end(ap);
     log_warn("dom%u %s: ending: %s", d->id, d->name, d->end_reason);
+    irq_passthrough_domain_ended(d);        /* its assigned lines go back to the console */
     sched_stop_domain(d);
 }
 

@@ -24,9 +24,10 @@ struct passthrough_line {
     bool in_service;          /* level line delivered, waiting for the owner's EOI */
     uint8_t guest_vector;
     uint64_t count;           /* interrupts taken */
+    struct domain *owner;     /* the console, or the domain it was assigned to */
 };
 
-static struct domain *owner;
+static struct domain *console;     /* the lines' owner at boot */
 static void (*divert_handler)(unsigned gsi);
 static uint64_t kept;
 static unsigned nr_lines;
@@ -35,8 +36,10 @@ static struct passthrough_line lines[MAX_PASSTHROUGH_GSIS];
 static void line_interrupt(struct trap_frame *f)
 {
     unsigned gsi = (unsigned)f->vector - PASSTHROUGH_VECTOR_BASE;
-    struct domain *d = owner;
-    if (!d || gsi >= nr_lines || d->dying)
+    if (gsi >= nr_lines)
+        return;
+    struct domain *d = lines[gsi].owner;
+    if (!d || d->dying)
         return;
     __atomic_add_fetch(&lines[gsi].count, 1, __ATOMIC_RELAXED);
     if (lines[gsi].diverted) {
@@ -59,23 +62,23 @@ static void line_interrupt(struct trap_frame *f)
 
 void irq_passthrough_init(struct domain *d, uint64_t kept_gsis)
 {
-    owner = d;
+    console = d;
     kept = kept_gsis;
     nr_lines = ioapic_nr_gsis();
     if (nr_lines > MAX_PASSTHROUGH_GSIS)
         nr_lines = MAX_PASSTHROUGH_GSIS;
-    for (unsigned gsi = 0; gsi < nr_lines; gsi++)
+    for (unsigned gsi = 0; gsi < nr_lines; gsi++) {
+        lines[gsi].owner = d;
         irq_register((uint8_t)(PASSTHROUGH_VECTOR_BASE + gsi), line_interrupt);
+    }
     log_info("dom%u %s: owns IOAPIC lines 0-%u except mask %#llx", d->id, d->name,
              nr_lines - 1, (unsigned long long)kept);
 }
 
 void irq_passthrough_sync(struct domain *d)
 {
-    if (d != owner)
-        return;
     for (unsigned gsi = 0; gsi < nr_lines; gsi++) {
-        if ((kept >> gsi & 1) || lines[gsi].diverted)
+        if ((kept >> gsi & 1) || lines[gsi].diverted || lines[gsi].owner != d)
             continue;
         uint64_t e = vioapic_redirection(&d->vioapic, gsi);
         struct passthrough_line *l = &lines[gsi];
@@ -94,20 +97,16 @@ void irq_passthrough_sync(struct domain *d)
 
 void irq_passthrough_eoi(struct domain *d, uint8_t vector)
 {
-    if (d != owner)
-        return;
     for (unsigned gsi = 0; gsi < nr_lines; gsi++)
-        if (lines[gsi].in_service && lines[gsi].guest_vector == vector)
+        if (lines[gsi].owner == d && lines[gsi].in_service && lines[gsi].guest_vector == vector)
             vioapic_set_irq(&d->vioapic, gsi, false);
 }
 
 void irq_passthrough_after_eoi(struct domain *d, uint8_t vector)
 {
-    if (d != owner)
-        return;
     for (unsigned gsi = 0; gsi < nr_lines; gsi++) {
         struct passthrough_line *l = &lines[gsi];
-        if (l->in_service && l->guest_vector == vector) {
+        if (l->owner == d && l->in_service && l->guest_vector == vector) {
             l->in_service = false;
             if (l->routed)
                 ioapic_mask_gsi(gsi, false);
@@ -138,8 +137,8 @@ bool irq_passthrough_divert(unsigned gsi, void (*handler)(unsigned gsi))
     struct passthrough_line *l = &lines[gsi];
     divert_handler = handler;
     l->diverted = true;
-    if (l->in_service && owner)
-        vdev_ioapic_set_irq(owner, gsi, false);   /* the owner's pending one is withdrawn */
+    if (l->in_service && l->owner)
+        vdev_ioapic_set_irq(l->owner, gsi, false);   /* the owner's pending one is withdrawn */
     l->in_service = false;
     l->level = gsi >= 16;
     ioapic_route_gsi(gsi, (uint8_t)(PASSTHROUGH_VECTOR_BASE + gsi), pcpus[0].apic_id, l->level, l->level,
@@ -154,8 +153,36 @@ void irq_passthrough_undivert(unsigned gsi)
     lines[gsi].diverted = lines[gsi].awaiting_ack = false;
     lines[gsi].routed = false;
     ioapic_mask_gsi(gsi, true);
-    if (owner)
-        irq_passthrough_sync(owner);         /* as the owner last programmed it */
+    if (lines[gsi].owner)
+        irq_passthrough_sync(lines[gsi].owner);   /* as the owner last programmed it */
+}
+
+/* Line gsi's interrupts go to d's I/O APIC from now on (the console's
+ * again when d is the console, or when d ends). */
+bool irq_passthrough_assign(unsigned gsi, struct domain *d)
+{
+    if (gsi >= nr_lines || (kept >> gsi & 1) || lines[gsi].diverted)
+        return false;
+    struct passthrough_line *l = &lines[gsi];
+    if (l->in_service && l->owner)
+        vdev_ioapic_set_irq(l->owner, gsi, false);
+    l->in_service = l->routed = false;
+    ioapic_mask_gsi(gsi, true);
+    l->owner = d;
+    irq_passthrough_sync(d);                 /* as d's I/O APIC has it now */
+    return true;
+}
+
+struct domain *irq_passthrough_line_owner(unsigned gsi)
+{
+    return gsi < nr_lines ? lines[gsi].owner : NULL;
+}
+
+void irq_passthrough_domain_ended(struct domain *d)
+{
+    for (unsigned gsi = 0; gsi < nr_lines; gsi++)
+        if (lines[gsi].owner == d && d != console)
+            irq_passthrough_assign(gsi, console);
 }
 
 bool irq_passthrough_ack(unsigned gsi)
@@ -171,5 +198,5 @@ bool irq_passthrough_ack(unsigned gsi)
 
 struct domain *irq_passthrough_owner(void)
 {
-    return owner;
+    return console;
 }

@@ -41,5 +41,11 @@ void irq_passthrough_undivert(unsigned gsi);
 bool irq_passthrough_ack(unsigned gsi);
 /* The domain that owns the lines (the console), or NULL. */
 struct domain *irq_passthrough_owner(void);
+/* Give line gsi to d's I/O APIC (the console's again when d is the
+ * console): false if the vmkernel keeps it or it is diverted. */
+bool irq_passthrough_assign(unsigned gsi, struct domain *d);
+struct domain *irq_passthrough_line_owner(unsigned gsi);
+/* d ends: the lines assigned to it go back to the console. */
+void irq_passthrough_domain_ended(struct domain *d);
 
 #endif

@@ -173,7 +173,13 @@ enum sk_vcpu_reg {
  * general registers, RIP, RFLAGS; VCPU long_mode: 64-bit mode at entry
  * with paging at cr3 and flat CS 0x10, DS 0x18 from the GDT), then VCPU
  * start.  Deleting the last capability to a domain (or DOMAIN destroy)
- * ends it.  Not yet: DOMAIN assign_irq (SK_E_ILLEGAL_OPERATION).
+ * ends it.
+ *
+ * DOMAIN assign_irq(irq_handler, grant right): the line's interrupts go to
+ * the domain's I/O APIC pin of that number (as it programs it) instead of
+ * the console's; assigned to the console's own domain it comes back, as
+ * it does when the domain ends.  SK_E_BUSY: the line is bound to a
+ * notification or another domain's.
  *
  * IRQ handlers: the console gets one capability per interrupt line (GSI)
  * it owns (SYSTEM bootinfo irq_first, irq_count).  IRQ_HANDLER bind
