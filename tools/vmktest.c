@@ -38,7 +38,7 @@ static void expect(long got, long want, const char *what)
 /* Slots this test uses, past anything the console was given at boot. */
 enum { S_NTFN = 4000, S_COPY, S_RO, S_CNODE, S_FRAME, S_DOM, S_VCPU, S_CHILD_UT, S_SPARE };
 /* The device-model part's slots: 8 frames and their copies from here. */
-enum { M_DOM = 4020, M_VCPU, M_NTFN, M_IOREQ, M_FRAMES = 4030, M_COPIES = 4040 };
+enum { M_DOM = 4020, M_VCPU, M_NTFN, M_IOREQ, M_PORT, M_FRAMES = 4030, M_COPIES = 4040 };
 enum { I_NTFN = 4060 };
 
 /*
@@ -376,6 +376,17 @@ static void test_device_model(sk_cptr_t ut, const struct sk_system_bootinfo_resu
     check(wait_for_file(path, true, line, sizeof line) && strstr(line, "displayName=\"vmktest-child\""),
           "model: %s appears, naming it (%s)", path, line);
 
+    /* The other DOMAIN and VCPU invocations on the running child. */
+    expect(sk_domain_grant_msr(M_DOM, 0x10, SK_RIGHT_READ), SK_OK, "model: pass the TSC's reads to the child");
+    expect(sk_domain_grant_msr(M_DOM, 0xC0000080, SK_RIGHT_READ), SK_E_INVALID_ARGUMENT, "model: but not EFER's");
+    expect(sk_ioports_split(bi->ioports_first, SK_CAP_SELF_CNODE, M_PORT, 0, 1), SK_OK,
+           "model: split one port off the console's first I/O port range");
+    expect(sk_domain_grant_ioports(M_DOM, M_PORT), SK_OK, "model: grant that port to the child");
+    expect(sk_domain_grant_ioports(M_DOM, M_PORT), SK_E_DELETE_FIRST, "model: a port capability grants once");
+    expect(sk_cnode_delete(SK_CAP_SELF_CNODE, M_PORT), SK_OK, "model: delete it: the grant goes with it");
+    expect(sk_vcpu_inject(M_VCPU, 0x41, SK_EVENT_EXTINT, 0), SK_OK, "model: inject an interrupt (it waits: IF is 0)");
+    expect(sk_vcpu_inject(M_VCPU, 6, SK_EVENT_EXCEPTION, 0), SK_E_BUSY, "model: an exception only when stopped");
+    expect(sk_notification_bind_line(M_NTFN, 23), SK_E_RANGE, "model: GSI 23 is not an event line");
     test_assign_irq(bi, ram);
 
     /* Destroying the child and revoking give everything back. */
@@ -414,6 +425,13 @@ int main(void)
     check(me.id == 0 && me.state == SK_STATE_RUNNING, "it is domain 0, running");
     struct sk_system_info_result si = { 0 };
     expect(sk_system_info(SK_CAP_SYSTEM, &si), SK_OK, "system info");
+    expect(sk_system_null(SK_CAP_SYSTEM), SK_OK, "system null");
+    struct sk_system_domain_info_result sdi = { 0 };
+    expect(sk_system_domain_info(SK_CAP_SYSTEM, 0, &sdi), SK_OK, "system domain_info 0");
+    check(sdi.id == 0 && sdi.nr_vcpus >= 1, "the first domain is the console (%llu)", (unsigned long long)sdi.id);
+    struct sk_system_irq_info_result sii = { 0 };
+    expect(sk_system_irq_info(SK_CAP_SYSTEM, 8, &sii), SK_OK, "system irq_info 8");
+    check(sii.gsi == 8, "it describes GSI 8");
 
     /* Retype from the last boot untyped (the smallest). */
     sk_cptr_t ut = bi.untyped_first + bi.untyped_count - 1;
