@@ -22,10 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include "check_lines.h"
 #include "vmk.h"
+#include "vmnix_ioctl.h"
 
 
 /* Expect error `want` from call `got`; the message names both. */
@@ -344,6 +347,11 @@ static void test_device_model(sk_cptr_t ut, const struct sk_system_bootinfo_resu
     expect(vmk_watch(M_NTFN), -EEXIST, "model: watch it twice");
     struct vmk_event ev[4];
     expect(vmk_read_events(ev, 4, true), -EAGAIN, "model: nothing to read yet");
+    char small[8];
+    int err = read(vmk_event_fd(), small, sizeof small) < 0 ? errno : 0;
+    check(err == EINVAL, "model: a read smaller than one event: EINVAL (%s)", strerror(err));
+    err = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, vmk_event_fd(), (off_t)ii.phys) == MAP_FAILED ? errno : 0;
+    check(err == EINVAL, "model: a private mapping: EINVAL (%s)", strerror(err));
     if (!slots)
         return;
 
@@ -508,6 +516,12 @@ int main(void)
     sk_msginfo_t info = sk_msginfo_new(SK_INV_CNODE_COPY, 0, 1);
     expect(vmk_call(SK_CAP_SELF_CNODE, &info, mr), SK_E_TRUNCATED_MESSAGE, "a copy with one word");
     check(sk_msginfo_length(info) == 1 && mr[0] == SK_NO_DETAIL, "its reply is one word, no register to blame");
+
+    /* The device's own errors: no invocation made. */
+    int err = ioctl(vmk_event_fd(), VMNIX_IOC_INVOKE, (void *)8) < 0 ? errno : 0;
+    check(err == EFAULT, "an invoke ioctl with a bad pointer: EFAULT (%s)", strerror(err));
+    err = ioctl(vmk_event_fd(), _IO('S', 0x7F), 0) < 0 ? errno : 0;
+    check(err == ENOTTY, "an unknown ioctl: ENOTTY (%s)", strerror(err));
 
     /* Everything back. */
     expect(sk_cnode_revoke(SK_CAP_SELF_CNODE, ut), SK_OK, "revoke the untyped");
