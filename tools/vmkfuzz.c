@@ -83,6 +83,8 @@ int main(int argc, char **argv)
           (unsigned long long)req.bad_length);
     check(req.by_error[SK_OK] > req.count / 1000, "some calls succeeded, so it reached past the decoder (%llu)",
           (unsigned long long)req.by_error[SK_OK]);
+    check(req.by_error[SK_E_NO_SYSCALL] > 0, "calls naming no system call got SK_E_NO_SYSCALL (%llu)",
+          (unsigned long long)req.by_error[SK_E_NO_SYSCALL]);
 
     e = sk_cnode_revoke(SK_CAP_SELF_CNODE, ut);
     check(e == SK_OK, "revoke the boot untyped the sandbox came from (%s)", vmk_strerror(e));

@@ -6,8 +6,10 @@
  * The console's own capabilities must survive it, so every pointer or
  * word that would name one of its slots (below 4096, outside the sandbox
  * the caller gave) is folded into the sandbox: slots first..first+slots-1,
- * the first of which holds an untyped the objects are carved from.  Two
- * invocations are never made: a notification wait (it would hold this
+ * the first of which holds an untyped the objects are carved from.  About
+ * one call in 128 names no system call at all (it must get
+ * SK_E_NO_SYSCALL; the backdoor's magic excepted).  Two invocations are
+ * never made: a notification wait (it would hold this
  * vCPU until a signal nobody sends) and binding a vector to the console's
  * vCPU (an interrupt its kernel never asked for).
  */
@@ -16,6 +18,7 @@
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include "vmnix.h"
+#include "skerry/platform.h"
 #include "vmnix_ioctl.h"
 
 static const struct { u64 label; unsigned int results; } invocations[] = {
@@ -118,6 +121,19 @@ long vmnix_do_fuzz(struct vmnix_fuzz __user *uarg)
             continue;
         cptr = fold(&s, rnd(&s) % 8 ? s.first + rnd(&s) % s.slots : value(&s));
         info = sk_msginfo_new(label, rnd(&s) % 4, rnd(&s) % 10);
+        if (rnd(&s) % 128 == 0) {
+            /* Now and then a system call number that is none. */
+            u64 call = (u32)rnd(&s);
+
+            if (call == SK_SYS_INVOKE || call == SKERRY_BACKDOOR_MAGIC)
+                continue;
+            e = vmnix_syscall(call, cptr, &info, mr);
+            if (e == SK_E_NO_SYSCALL)
+                req.by_error[e]++;
+            else
+                req.strange++;
+            continue;
+        }
         e = vmnix_hypercall(cptr, &info, mr);
         if (e < 0) {
             err = e;

@@ -31,7 +31,7 @@ u32 vmnix_probe_cpuid(void)
     return memcmp(sig, "SkerryVM", 8) == 0 ? eax : 0;
 }
 
-long vmnix_hypercall(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS])
+long vmnix_syscall(u64 call, sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS])
 {
     /* MR1..MR7 live in R8..R14: local register variables pin them there. */
     register u64 r8 asm("r8") = mr[1];
@@ -41,7 +41,7 @@ long vmnix_hypercall(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_
     register u64 r12 asm("r12") = mr[5];
     register u64 r13 asm("r13") = mr[6];
     register u64 r14 asm("r14") = mr[7];
-    u64 rax = SK_SYS_INVOKE, rsi = *info, rdx = mr[0];
+    u64 rax = call, rsi = *info, rdx = mr[0];
 
     if (vmnix_state == VMNIX_NOT_SKERRY)
         return -ENODEV;
@@ -62,6 +62,11 @@ long vmnix_hypercall(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_
     mr[6] = r13;
     mr[7] = r14;
     return (long)rax;
+}
+
+long vmnix_hypercall(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS])
+{
+    return vmnix_syscall(SK_SYS_INVOKE, cap, info, mr);
 }
 
 long vmnix_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS])

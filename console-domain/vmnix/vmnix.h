@@ -26,6 +26,8 @@ extern u32 vmnix_cpuid_abi;     /* CPUID 0x40000001 EAX (0 without Skerry) */
  * VMMCALL is made).
  */
 long vmnix_hypercall(sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS]);
+/* The same with another system call number in RAX (the fuzzer's). */
+long vmnix_syscall(u64 call, sk_cptr_t cap, sk_msginfo_t *info, sk_word_t mr[SK_MSG_MAX_REGS]);
 long vmnix_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t mr[SK_MSG_MAX_REGS]);
 u32 vmnix_probe_cpuid(void);
 

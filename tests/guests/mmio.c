@@ -51,7 +51,7 @@ static uint32_t ioapic_read(uint32_t reg)
 
 static void ioapic(void)
 {
-    check(ioapic_read(1) == 0x00170020u, "vIOAPIC version register reads 0x00170020 (%x)",
+    check(ioapic_read(1) == 0x001F0020u, "vIOAPIC version register reads 0x001F0020: 32 pins (%x)",
           ioapic_read(1));
     *(volatile uint32_t *)IOAPIC = 0x10;                      /* pin 0, low half */
     *(volatile uint32_t *)(IOAPIC + 0x10) = 0x00010031;       /* masked, vector 0x31 */
