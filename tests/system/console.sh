@@ -51,6 +51,7 @@ $(disk_steps vda /dev/vda "$host_md5" "$guest_text" "$guest_md5")
 cmd devmem-image 30 dd if=/dev/mem bs=4096 skip=256 count=1 2>/dev/null | md5sum
 cmd devmem-pool 30 P=\$(dmesg | sed -n 's/.*BIOS-e820: \\[mem 0x\\([0-9a-f]*\\)-0x\\([0-9a-f]*\\)\\] \\([a-z]*\\).*/\\1 \\2 \\3/p' | awk '{ if (\$3 == "usable" && t1 == "reserved" && t2 == "usable") print s1; t2 = t1; t1 = \$3; s1 = \$1 }' | head -1); echo "pool region at \$P"; dd if=/dev/mem bs=4096 skip=\$(( (0x\$P + 0x200000) / 4096 )) count=1 2>/dev/null | md5sum
 cmd interrupts 10 grep -E "virtio|ttyS" /proc/interrupts
+cmd crashrefused 10 vmkcall 3 system_crash_me 2>&1; echo "status \$?"
 send poweroff
 exit off 60
 EOF2
@@ -71,6 +72,10 @@ check_step "$d" shell "console: root shell on the serial console, commands run o
 check_output "$d" hypervisor "Hypervisor detected: VMware" "console: Linux detects the VMware hypervisor"
 check_output "$d" x2apic "x2apic enabled" "console: Linux uses x2APIC"
 check_output "$d" ncpus '^1$' "console: Linux sees exactly the 1 configured vCPU"
+# Without allow_test_panic on the vmkernel's command line, SYSTEM crash_me
+# is refused (SK_E_NOT_PRIVILEGED) and the machine goes on.
+check_output "$d" crashrefused "configuration does not allow this call" \
+    "console: vmkcall 3 system_crash_me without allow_test_panic: not allowed (SK_E_NOT_PRIVILEGED)"
 check_output "$d" dhcp 'inet 10\.0\.2\.15/24' "console: udhcpc gets 10.0.2.15 on the passed-through NIC"
 check_output "$d" wget "SKERRY-HTTP-OK $nonce" "console: a TCP connection to the host works (wget)"
 check_step "$d" vda-read "console: the passed-through disk reads what the host wrote"

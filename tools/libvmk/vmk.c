@@ -121,7 +121,7 @@ static const char *const sk_errors[SK_E_NR_ERRORS] = {
     [SK_E_NOT_ENOUGH_MEMORY] = "the vmkernel has not enough memory",
     [SK_E_INSUFFICIENT_RIGHTS] = "the capability lacks the rights the invocation needs",
     [SK_E_BUSY] = "the object is in use",
-    [SK_E_NOT_PRIVILEGED] = "the call was not made from CPL 0",
+    [SK_E_NOT_PRIVILEGED] = "the vmkernel's configuration does not allow this call",
     [SK_E_NO_SYSCALL] = "the vmkernel knows no such system call",
 };
 
