@@ -40,14 +40,14 @@ static void setup(struct rig *r)
 
 static uint8_t rd(struct rig *r, uint8_t index)
 {
-    r->rtc.device.ops->pio_write(&r->rtc, CMOS_INDEX_PORT, 1, index);
-    return (uint8_t)r->rtc.device.ops->pio_read(&r->rtc, CMOS_DATA_PORT, 1);
+    vmx_device_pio_write(&r->rtc.device, CMOS_INDEX_PORT, 1, index);
+    return (uint8_t)vmx_device_pio_read(&r->rtc.device, CMOS_DATA_PORT, 1);
 }
 
 static void wr(struct rig *r, uint8_t index, uint8_t v)
 {
-    r->rtc.device.ops->pio_write(&r->rtc, CMOS_INDEX_PORT, 1, index);
-    r->rtc.device.ops->pio_write(&r->rtc, CMOS_DATA_PORT, 1, v);
+    vmx_device_pio_write(&r->rtc.device, CMOS_INDEX_PORT, 1, index);
+    vmx_device_pio_write(&r->rtc.device, CMOS_DATA_PORT, 1, v);
 }
 
 static void test_time(void)
@@ -215,7 +215,7 @@ static void test_interrupts(void)
     r.now += 2 * SEC;
     cmos_rtc_poll(&r.rtc);
     CHECK(r.line, "reset: line high before");
-    r.rtc.device.ops->reset(&r.rtc);
+    vmx_device_reset(&r.rtc.device);
     CHECK(!r.line && rd(&r, RTC_REG_B) == RTC_B_24H && rd(&r, RTC_REG_C) == 0,
           "reset: enables and flags cleared, line low");
 }
@@ -227,12 +227,12 @@ static void test_ram(void)
     setup(&r);
     wr(&r, 0x40, 0x5A);
     CHECK_EQ(rd(&r, 0x40), 0x5A, "RAM: byte 0x40 holds a value");
-    CHECK_EQ(r.rtc.device.ops->pio_read(&r.rtc, CMOS_INDEX_PORT, 1), 0xFF, "index port: reads 0xFF");
+    CHECK_EQ(vmx_device_pio_read(&r.rtc.device, CMOS_INDEX_PORT, 1), 0xFF, "index port: reads 0xFF");
     wr(&r, CMOS_NMI_DISABLE | 0x40, 0x33);
     CHECK(cmos_rtc_nmi_masked(&r.rtc), "NMI: bit 7 of the index masks NMI");
     CHECK_EQ(rd(&r, 0x40), 0x33, "NMI: the index is the low 7 bits");
     CHECK(!cmos_rtc_nmi_masked(&r.rtc), "NMI: an index write without bit 7 unmasks");
-    r.rtc.device.ops->pio_write(&r.rtc, CMOS_INDEX_PORT, 2, 0x7741);
+    vmx_device_pio_write(&r.rtc.device, CMOS_INDEX_PORT, 2, 0x7741);
     CHECK_EQ(rd(&r, 0x41), 0x77, "outw 0x70: index then data");
 
     cmos_rtc_set_memory(&r.rtc, 512ull << 20, 0);

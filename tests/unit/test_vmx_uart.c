@@ -44,12 +44,12 @@ static void setup(struct rig *r)
 
 static uint8_t in(struct rig *r, unsigned reg)
 {
-    return (uint8_t)r->u.device.ops->pio_read(r->u.device.dev, (uint16_t)(COM1 + reg), 1);
+    return (uint8_t)vmx_device_pio_read(&r->u.device, (uint16_t)(COM1 + reg), 1);
 }
 
 static void out(struct rig *r, unsigned reg, uint8_t v)
 {
-    r->u.device.ops->pio_write(r->u.device.dev, (uint16_t)(COM1 + reg), 1, v);
+    vmx_device_pio_write(&r->u.device, (uint16_t)(COM1 + reg), 1, v);
 }
 
 static void test_reset_state(void)
@@ -151,9 +151,9 @@ static void test_transmit(void)
     CHECK(r.line, "OUT2: setting OUT2 lets it through");
 
     /* Word access: LCR and MCR written by one outw, like split ISA cycles. */
-    r.u.device.ops->pio_write(&r.u, COM1 + UART_LCR, 2, 0x0B03);
+    vmx_device_pio_write(&r.u.device, COM1 + UART_LCR, 2, 0x0B03);
     CHECK(in(&r, UART_LCR) == 0x03 && in(&r, UART_MCR) == 0x0B, "outw: LCR and MCR");
-    CHECK_EQ(r.u.device.ops->pio_read(&r.u, COM1 + UART_SCR, 2) >> 8, 0xFF,
+    CHECK_EQ(vmx_device_pio_read(&r.u.device, COM1 + UART_SCR, 2) >> 8, 0xFF,
              "inw at 0x3FF: the byte past the UART reads 0xFF");
 }
 
@@ -238,7 +238,7 @@ static void test_device_reset(void)
     out(&r, UART_FCR, 1);
     out(&r, UART_SCR, 7);
     CHECK(r.line, "reset: line high before");
-    r.u.device.ops->reset(r.u.device.dev);
+    vmx_device_reset(&r.u.device);
     CHECK(!r.line, "reset: line low after");
     CHECK(in(&r, UART_IER) == 0 && in(&r, UART_IIR) == 1 && in(&r, UART_LCR) == 0 && in(&r, UART_MCR) == 0 &&
               in(&r, UART_SCR) == 0,

@@ -14,3 +14,6 @@ $(BUILD)/tests/unit/vmx_uart: $(VMX_DEVICE_H) vmx/devices/uart16550.h
 UNIT_TESTS += vmx_cmos
 vmx_cmos_SRCS := tests/unit/test_vmx_cmos.c vmx/devices/cmos_rtc.c vmx/devices/device.c
 $(BUILD)/tests/unit/vmx_cmos: $(VMX_DEVICE_H) vmx/devices/cmos_rtc.h
+UNIT_TESTS += vmx_i8042
+vmx_i8042_SRCS := tests/unit/test_vmx_i8042.c vmx/devices/i8042.c vmx/devices/device.c
+$(BUILD)/tests/unit/vmx_i8042: $(VMX_DEVICE_H) vmx/devices/i8042.h

@@ -12,17 +12,6 @@
 #define NS_PER_SEC 1000000000ull
 #define UIP_NS     244000ull        /* UIP rises 244 us before each update */
 
-static void reset_op(void *dev)
-{
-    cmos_rtc_reset(dev);
-}
-
-static const struct vmx_device_ops rtc_ops = {
-    .pio_read = cmos_rtc_pio_read,
-    .pio_write = cmos_rtc_pio_write,
-    .reset = reset_op,
-};
-
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -246,26 +235,6 @@ void cmos_rtc_reset(struct cmos_rtc *rtc)
     update_irq(rtc);
 }
 
-void cmos_rtc_init(struct cmos_rtc *rtc, unsigned irq, const struct vmx_platform *plat,
-                   int64_t epoch_sec)
-{
-    uint64_t now;
-
-    memset(rtc, 0, sizeof *rtc);
-    rtc->plat = plat;
-    rtc->irq = irq;
-    rtc->device = (struct vmx_device){
-        .name = "cmos_rtc", .ops = &rtc_ops, .dev = rtc,
-        .pio = { { CMOS_INDEX_PORT, 2 } }, .n_pio = 1,
-    };
-    rtc->ram[RTC_REG_A] = 0x26;             /* 32.768 kHz, 1024 Hz periodic rate */
-    rtc->ram[RTC_REG_B] = RTC_B_24H;        /* BCD, 24-hour, as PC firmware leaves it */
-    rtc->ram[RTC_REG_D] = RTC_D_VRT;
-    now = vmx_now_ns(plat);
-    rebase(rtc, epoch_sec, now);
-    rtc->pf_base_ns = now;
-}
-
 static uint8_t read_data(struct cmos_rtc *rtc)
 {
     uint8_t i = rtc->index;
@@ -365,16 +334,6 @@ static void write8(void *dev, uint16_t port, uint8_t v)
     }
 }
 
-uint32_t cmos_rtc_pio_read(void *dev, uint16_t port, unsigned size)
-{
-    return vmx_pio_read_bytes(read8, dev, port, size);
-}
-
-void cmos_rtc_pio_write(void *dev, uint16_t port, unsigned size, uint32_t value)
-{
-    vmx_pio_write_bytes(write8, dev, port, size, value);
-}
-
 static void update_checksum(struct cmos_rtc *rtc)
 {
     unsigned sum = 0;
@@ -448,4 +407,35 @@ uint64_t cmos_rtc_next_event_ns(struct cmos_rtc *rtc)
             next = t;
     }
     return next;
+}
+
+static void reset_op(void *dev)
+{
+    cmos_rtc_reset(dev);
+}
+
+static const struct vmx_device_ops rtc_ops = {
+    .pio_read8 = read8,
+    .pio_write8 = write8,
+    .reset = reset_op,
+};
+
+void cmos_rtc_init(struct cmos_rtc *rtc, unsigned irq, const struct vmx_platform *plat,
+                   int64_t epoch_sec)
+{
+    uint64_t now;
+
+    memset(rtc, 0, sizeof *rtc);
+    rtc->plat = plat;
+    rtc->irq = irq;
+    rtc->device = (struct vmx_device){
+        .name = "cmos_rtc", .ops = &rtc_ops, .dev = rtc,
+        .pio = { { CMOS_INDEX_PORT, 2 } }, .n_pio = 1,
+    };
+    rtc->ram[RTC_REG_A] = 0x26;             /* 32.768 kHz, 1024 Hz periodic rate */
+    rtc->ram[RTC_REG_B] = RTC_B_24H;        /* BCD, 24-hour, as PC firmware leaves it */
+    rtc->ram[RTC_REG_D] = RTC_D_VRT;
+    now = vmx_now_ns(plat);
+    rebase(rtc, epoch_sec, now);
+    rtc->pf_base_ns = now;
 }

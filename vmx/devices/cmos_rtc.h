@@ -70,9 +70,6 @@ void cmos_rtc_init(struct cmos_rtc *rtc, unsigned irq, const struct vmx_platform
                    int64_t epoch_sec);
 void cmos_rtc_reset(struct cmos_rtc *rtc);
 
-uint32_t cmos_rtc_pio_read(void *dev, uint16_t port, unsigned size);
-void cmos_rtc_pio_write(void *dev, uint16_t port, unsigned size, uint32_t value);
-
 void cmos_rtc_set_time(struct cmos_rtc *rtc, int64_t epoch_sec);
 int64_t cmos_rtc_time(struct cmos_rtc *rtc);    /* as the guest has set it */
 bool cmos_rtc_nmi_masked(const struct cmos_rtc *rtc);

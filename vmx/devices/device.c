@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Helpers shared by the device models (device.h). */
+/* Dispatch to a device model (device.h). */
 #include "device.h"
 
 bool vmx_device_claims_port(const struct vmx_device *d, uint16_t port)
@@ -16,19 +16,56 @@ bool vmx_device_claims_mmio(const struct vmx_device *d, uint64_t addr, unsigned 
            size <= d->mmio_size - (addr - d->mmio_base);
 }
 
-uint32_t vmx_pio_read_bytes(uint8_t (*read8)(void *dev, uint16_t port), void *dev, uint16_t port,
-                            unsigned size)
+uint32_t vmx_device_pio_read(const struct vmx_device *d, uint16_t port, unsigned size)
 {
     uint32_t v = 0;
 
-    for (unsigned i = 0; i < size && i < 4; i++)
-        v |= (uint32_t)read8(dev, (uint16_t)(port + i)) << (8 * i);
+    if (size > 4)
+        size = 4;
+    if (d->ops->pio_read)
+        return d->ops->pio_read(d->dev, port, size);
+    for (unsigned i = 0; i < size; i++) {
+        uint16_t p = (uint16_t)(port + i);
+        uint8_t b = 0xFF;
+
+        if (d->ops->pio_read8 && vmx_device_claims_port(d, p))
+            b = d->ops->pio_read8(d->dev, p);
+        v |= (uint32_t)b << (8 * i);
+    }
     return v;
 }
 
-void vmx_pio_write_bytes(void (*write8)(void *dev, uint16_t port, uint8_t v), void *dev,
-                         uint16_t port, unsigned size, uint32_t value)
+void vmx_device_pio_write(const struct vmx_device *d, uint16_t port, unsigned size, uint32_t value)
 {
-    for (unsigned i = 0; i < size && i < 4; i++)
-        write8(dev, (uint16_t)(port + i), (uint8_t)(value >> (8 * i)));
+    if (size > 4)
+        size = 4;
+    if (d->ops->pio_write) {
+        d->ops->pio_write(d->dev, port, size, value);
+        return;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        uint16_t p = (uint16_t)(port + i);
+
+        if (d->ops->pio_write8 && vmx_device_claims_port(d, p))
+            d->ops->pio_write8(d->dev, p, (uint8_t)(value >> (8 * i)));
+    }
+}
+
+uint64_t vmx_device_mmio_read(const struct vmx_device *d, uint64_t addr, unsigned size)
+{
+    if (!d->ops->mmio_read)
+        return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+    return d->ops->mmio_read(d->dev, addr, size);
+}
+
+void vmx_device_mmio_write(const struct vmx_device *d, uint64_t addr, unsigned size, uint64_t value)
+{
+    if (d->ops->mmio_write)
+        d->ops->mmio_write(d->dev, addr, size, value);
+}
+
+void vmx_device_reset(const struct vmx_device *d)
+{
+    if (d->ops->reset)
+        d->ops->reset(d->dev);
 }

@@ -46,6 +46,10 @@ struct vmx_device_ops {
     /* size is 1, 2 or 4; the result has only size*8 bits set. */
     uint32_t (*pio_read)(void *dev, uint16_t port, unsigned size);
     void (*pio_write)(void *dev, uint16_t port, unsigned size, uint32_t value);
+    /* Or, for a model of byte-wide registers, these: a wider access is the
+     * bytes of consecutive ports, low byte first, as an ISA bus splits it. */
+    uint8_t (*pio_read8)(void *dev, uint16_t port);
+    void (*pio_write8)(void *dev, uint16_t port, uint8_t value);
     /* Optional; size 1, 2, 4 or 8, addr inside the device's MMIO range. */
     uint64_t (*mmio_read)(void *dev, uint64_t addr, unsigned size);
     void (*mmio_write)(void *dev, uint64_t addr, unsigned size, uint64_t value);
@@ -80,12 +84,15 @@ static inline uint32_t vmx_pio_unassigned(unsigned size)
 }
 
 /*
- * Models of byte-wide registers: a wider port access is the bytes of
- * consecutive ports, low byte first, as an ISA bus splits it.
+ * How the ioreq loop (and the tests) drive a model.  Port accesses go to
+ * pio_read/pio_write or byte by byte to pio_read8/pio_write8; a byte of a
+ * split access on a port the model does not claim reads 0xFF and is not
+ * written.  MMIO without mmio_read reads as unassigned (all ones).
  */
-uint32_t vmx_pio_read_bytes(uint8_t (*read8)(void *dev, uint16_t port), void *dev, uint16_t port,
-                            unsigned size);
-void vmx_pio_write_bytes(void (*write8)(void *dev, uint16_t port, uint8_t v), void *dev,
-                         uint16_t port, unsigned size, uint32_t value);
+uint32_t vmx_device_pio_read(const struct vmx_device *d, uint16_t port, unsigned size);
+void vmx_device_pio_write(const struct vmx_device *d, uint16_t port, unsigned size, uint32_t value);
+uint64_t vmx_device_mmio_read(const struct vmx_device *d, uint64_t addr, unsigned size);
+void vmx_device_mmio_write(const struct vmx_device *d, uint64_t addr, unsigned size, uint64_t value);
+void vmx_device_reset(const struct vmx_device *d);
 
 #endif

@@ -8,17 +8,6 @@
 
 #include <string.h>
 
-static void reset_op(void *dev)
-{
-    uart16550_reset(dev);
-}
-
-static const struct vmx_device_ops uart_ops = {
-    .pio_read = uart16550_pio_read,
-    .pio_write = uart16550_pio_write,
-    .reset = reset_op,
-};
-
 static bool fifo_on(const struct uart16550 *u)
 {
     return u->fcr & UART_FCR_ENABLE;
@@ -128,21 +117,6 @@ void uart16550_reset(struct uart16550 *u)
     update_irq(u);
 }
 
-void uart16550_init(struct uart16550 *u, uint16_t base, unsigned irq,
-                    const struct vmx_platform *plat, uart16550_sink_fn sink, void *sink_ctx)
-{
-    memset(u, 0, sizeof *u);
-    u->plat = plat;
-    u->irq = irq;
-    u->sink = sink;
-    u->sink_ctx = sink_ctx;
-    u->device = (struct vmx_device){
-        .name = "uart16550", .ops = &uart_ops, .dev = u,
-        .pio = { { base, 8 } }, .n_pio = 1,
-    };
-    uart16550_reset(u);
-}
-
 static uint8_t read8(void *dev, uint16_t port)
 {
     struct uart16550 *u = dev;
@@ -242,16 +216,6 @@ static void write8(void *dev, uint16_t port, uint8_t v)
     update_irq(u);
 }
 
-uint32_t uart16550_pio_read(void *dev, uint16_t port, unsigned size)
-{
-    return vmx_pio_read_bytes(read8, dev, port, size);
-}
-
-void uart16550_pio_write(void *dev, uint16_t port, unsigned size, uint32_t value)
-{
-    vmx_pio_write_bytes(write8, dev, port, size, value);
-}
-
 size_t uart16550_rx_room(const struct uart16550 *u)
 {
     return rx_capacity(u) - u->rx_count;
@@ -270,4 +234,30 @@ size_t uart16550_receive(struct uart16550 *u, const uint8_t *buf, size_t len)
     }
     update_irq(u);
     return stored;
+}
+
+static void reset_op(void *dev)
+{
+    uart16550_reset(dev);
+}
+
+static const struct vmx_device_ops uart_ops = {
+    .pio_read8 = read8,
+    .pio_write8 = write8,
+    .reset = reset_op,
+};
+
+void uart16550_init(struct uart16550 *u, uint16_t base, unsigned irq,
+                    const struct vmx_platform *plat, uart16550_sink_fn sink, void *sink_ctx)
+{
+    memset(u, 0, sizeof *u);
+    u->plat = plat;
+    u->irq = irq;
+    u->sink = sink;
+    u->sink_ctx = sink_ctx;
+    u->device = (struct vmx_device){
+        .name = "uart16550", .ops = &uart_ops, .dev = u,
+        .pio = { { base, 8 } }, .n_pio = 1,
+    };
+    uart16550_reset(u);
 }

@@ -90,9 +90,6 @@ void uart16550_init(struct uart16550 *u, uint16_t base, unsigned irq,
                     const struct vmx_platform *plat, uart16550_sink_fn sink, void *sink_ctx);
 void uart16550_reset(struct uart16550 *u);
 
-uint32_t uart16550_pio_read(void *dev, uint16_t port, unsigned size);
-void uart16550_pio_write(void *dev, uint16_t port, unsigned size, uint32_t value);
-
 /* Free space in the receive FIFO (1 deep with FIFOs off). */
 size_t uart16550_rx_room(const struct uart16550 *u);
 
