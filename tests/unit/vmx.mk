@@ -17,3 +17,6 @@ $(BUILD)/tests/unit/vmx_cmos: $(VMX_DEVICE_H) vmx/devices/cmos_rtc.h
 UNIT_TESTS += vmx_i8042
 vmx_i8042_SRCS := tests/unit/test_vmx_i8042.c vmx/devices/i8042.c vmx/devices/device.c
 $(BUILD)/tests/unit/vmx_i8042: $(VMX_DEVICE_H) vmx/devices/i8042.h
+UNIT_TESTS += vmx_vga
+vmx_vga_SRCS := tests/unit/test_vmx_vga.c vmx/devices/vga_text.c vmx/devices/device.c
+$(BUILD)/tests/unit/vmx_vga: $(VMX_DEVICE_H) vmx/devices/vga_text.h
