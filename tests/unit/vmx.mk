@@ -20,3 +20,6 @@ $(BUILD)/tests/unit/vmx_i8042: $(VMX_DEVICE_H) vmx/devices/i8042.h
 UNIT_TESTS += vmx_vga
 vmx_vga_SRCS := tests/unit/test_vmx_vga.c vmx/devices/vga_text.c vmx/devices/device.c
 $(BUILD)/tests/unit/vmx_vga: $(VMX_DEVICE_H) vmx/devices/vga_text.h
+UNIT_TESTS += vmx_pci
+vmx_pci_SRCS := tests/unit/test_vmx_pci.c vmx/devices/pci_host.c vmx/devices/pci_config.c vmx/devices/device.c
+$(BUILD)/tests/unit/vmx_pci: $(VMX_DEVICE_H) vmx/devices/pci_host.h vmx/devices/pci_config.h
