@@ -348,11 +348,11 @@ static void test_malformed(void)
     {
         static const char nul[] = "a = \"1\"\nb = \"x\0y\"\n";
         struct vmx_dict *d = NULL;
-        char err[160];
+        char err[160] = "";
 
         CHECK(vmx_dict_parse(nul, sizeof nul - 1, &d, err, sizeof err) == -1 &&
                   !strcmp(err, "line 2: NUL byte in line") && d == NULL,
-              "malformed: NUL byte inside the buffer (%.100s)", err);
+              "malformed: NUL byte inside the buffer");
     }
 }
 
@@ -361,7 +361,7 @@ static void test_limits(void)
     size_t cap = 8u * VMX_DICT_MAX_ENTRIES * 16;
     char *buf = malloc(cap > VMX_DICT_MAX_SIZE + 2 ? cap : VMX_DICT_MAX_SIZE + 2);
     struct vmx_dict *d = NULL;
-    char err[160];
+    char err[160] = "";
     size_t n = 0;
 
     /* One line exactly at the limit parses; one byte more does not. */
@@ -377,7 +377,7 @@ static void test_limits(void)
     buf[14] = 'v';
     CHECK(vmx_dict_parse(buf, n + 1, &d, err, sizeof err) == -1 &&
               !strcmp(err, "line 2: longer than 4096 bytes") && !d,
-          "limits: one byte longer is refused (%.100s)", err);
+          "limits: one byte longer is refused");
 
     n = 0;
     for (unsigned i = 0; i <= VMX_DICT_MAX_ENTRIES; i++)
@@ -395,18 +395,18 @@ static void test_limits(void)
     memset(buf, '\n', VMX_DICT_MAX_LINES + 1);
     CHECK(vmx_dict_parse(buf, VMX_DICT_MAX_LINES + 1, &d, err, sizeof err) == -1 &&
               !strcmp(err, "line 16385: more than 16384 lines"),
-          "limits: line count (%.100s)", err);
+          "limits: line count");
     memset(buf, '#', VMX_DICT_MAX_SIZE + 1);
     CHECK(vmx_dict_parse(buf, VMX_DICT_MAX_SIZE + 1, &d, err, sizeof err) == -1 &&
               !strcmp(err, "file larger than 1048576 bytes"),
-          "limits: file size (%.100s)", err);
+          "limits: file size");
     free(buf);
 }
 
 static void test_files(void)
 {
     char dir[] = "/tmp/vmx_dict_XXXXXX";
-    char path[64], err[160];
+    char path[64], err[160] = "";
     struct vmx_dict *d = NULL, *again = NULL;
     struct stat st;
     long n;
@@ -427,7 +427,7 @@ static void test_files(void)
     if (!d)
         return;
     vmx_dict_set(d, "memsize", "2048");
-    CHECK(vmx_dict_save(d, path, err, sizeof err) == 0, "save: %.100s", err);
+    CHECK(vmx_dict_save(d, path, err, sizeof err) == 0, "save: to the same path");
     CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0755, "save: permission bits kept");
     CHECK(vmx_dict_load(path, &again, err, sizeof err) == 0, "save: the saved file loads");
     if (again) {
@@ -446,14 +446,14 @@ static void test_files(void)
     }
     snprintf(path, sizeof path, "%s/missing/x.vmx", dir);
     CHECK(vmx_dict_save(d, path, err, sizeof err) == -1 && strstr(err, "No such file") != NULL,
-          "save: unwritable path is an error (%.100s)", err);
+          "save: unwritable path is an error");
     snprintf(path, sizeof path, "%s/bad.vmx", dir);
     f = fopen(path, "w");
     fputs("a = \"1\"\nb \"2\"\n", f);
     fclose(f);
     again = NULL;
     CHECK(vmx_dict_load(path, &again, err, sizeof err) == -1 && strstr(err, "bad.vmx: line 2: expected '='"),
-          "load: error names the file and line (%.100s)", err);
+          "load: error names the file and line");
     unlink(path);
     snprintf(path, sizeof path, "%s/web01.vmx", dir);
     unlink(path);
