@@ -28,6 +28,28 @@ static void hook(void *ctx, struct pci_function *f, unsigned offset, unsigned si
 
 static const struct vmx_platform plat = { .reset_request = count_reset };
 
+/* Registers behind the BARs: reads return bar/offset/size, writes are kept. */
+static unsigned bar_writes, last_bar;
+static uint64_t last_offset, last_value;
+
+static uint64_t bar_read(void *dev, unsigned bar, uint64_t offset, unsigned size)
+{
+    (void)dev;
+    return (uint64_t)bar << 24 | offset << 4 | size;
+}
+
+static void bar_write(void *dev, unsigned bar, uint64_t offset, unsigned size, uint64_t value)
+{
+    (void)dev;
+    (void)size;
+    bar_writes++;
+    last_bar = bar;
+    last_offset = offset;
+    last_value = value;
+}
+
+static const struct pci_bar_ops bar_ops = { .read = bar_read, .write = bar_write };
+
 static uint32_t cfg_read(unsigned dev, unsigned fn, unsigned reg, unsigned size)
 {
     vmx_device_pio_write(&host.device, PCI_CONFIG_ADDRESS, 4,
@@ -126,7 +148,24 @@ static void test_bars(void)
     CHECK_EQ(pci_bar_address(&pvscsi, 1), 0xFEBF0000, "decode: BAR1 at 0xFEBF0000");
     CHECK_EQ(pci_bar_address(&pvscsi, 2), 0x1E0000000ull, "decode: BAR2/3 at 0x1_E000_0000");
     CHECK_EQ(pci_bar_address(&pvscsi, 3), PCI_BAR_UNMAPPED, "decode: BAR3 is BAR2's upper half");
+    pvscsi.bar_ops = &bar_ops;
+    uint64_t v = 0;
+    CHECK_EQ(pci_host_bar_access(&host, false, 0xFEBF0010, 4, false, &v) && v == (1u << 24 | 0x10 << 4 | 4), 1,
+             "BAR access: memory 0xFEBF0010 reads BAR1 offset 0x10");
+    CHECK_EQ(pci_host_bar_access(&host, true, 0x1004, 2, false, &v) && v == (0x4 << 4 | 2), 1,
+             "BAR access: port 0x1004 reads BAR0 offset 4");
+    v = 0xABCD;
+    CHECK_EQ(pci_host_bar_access(&host, false, 0x1E0000008ull, 8, true, &v) && bar_writes == 1 && last_bar == 2 &&
+                 last_offset == 8 && last_value == 0xABCD,
+             1, "BAR access: a write to the 64-bit BAR2 reaches it at offset 8");
+    CHECK_EQ(pci_host_bar_access(&host, false, 0xFEBF7FFE, 4, false, &v), 0,
+             "BAR access: one that runs past the BAR's end is not the device's");
+    CHECK_EQ(pci_host_bar_access(&host, false, 0x1000, 4, false, &v), 0,
+             "BAR access: memory at the I/O BAR's address is not the device's");
+    CHECK_EQ(pci_host_bar_access(&host, true, 0x1008, 1, false, &v), 0, "BAR access: port past the 8 I/O bytes");
     cfg_write(0x10, 0, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+    CHECK_EQ(pci_host_bar_access(&host, true, 0x1004, 2, false, &v), 0,
+             "BAR access: none at port 0x1004 once I/O decode is off");
     CHECK_EQ(pci_bar_address(&pvscsi, 0), PCI_BAR_UNMAPPED, "decode: I/O off, memory still on");
     CHECK_EQ(pci_bar_address(&pvscsi, 1), 0xFEBF0000, "decode: memory BAR still decodes");
 

@@ -2,6 +2,8 @@
 /* Dispatch to a device model (device.h). */
 #include "device.h"
 
+#include <string.h>
+
 bool vmx_device_claims_port(const struct vmx_device *d, uint16_t port)
 {
     for (unsigned i = 0; i < d->n_pio; i++)
@@ -68,4 +70,22 @@ void vmx_device_reset(const struct vmx_device *d)
 {
     if (d->ops->reset)
         d->ops->reset(d->dev);
+}
+
+bool vmx_dma_read(const struct vmx_platform *p, uint64_t gpa, void *buf, uint64_t len)
+{
+    const void *ram = vmx_guest_ram(p, gpa, len);
+    if (!ram)
+        return false;
+    memcpy(buf, ram, len);
+    return true;
+}
+
+bool vmx_dma_write(const struct vmx_platform *p, uint64_t gpa, const void *buf, uint64_t len)
+{
+    void *ram = vmx_guest_ram(p, gpa, len);
+    if (!ram)
+        return false;
+    memcpy(ram, buf, len);
+    return true;
 }

@@ -22,6 +22,9 @@ struct vmx_platform {
     uint64_t (*now_ns)(void *ctx);
     /* The guest asked for a system reset (keyboard controller, 0xCF9). */
     void (*reset_request)(void *ctx);
+    /* The guest's RAM, for a device's DMA: a host pointer to the len
+     * bytes at guest-physical gpa, or NULL unless every one is RAM. */
+    void *(*guest_ram)(void *ctx, uint64_t gpa, uint64_t len);
     void *ctx;
 };
 
@@ -41,6 +44,16 @@ static inline void vmx_reset_request(const struct vmx_platform *p)
     if (p && p->reset_request)
         p->reset_request(p->ctx);
 }
+
+static inline void *vmx_guest_ram(const struct vmx_platform *p, uint64_t gpa, uint64_t len)
+{
+    return p && p->guest_ram && gpa + len >= gpa ? p->guest_ram(p->ctx, gpa, len) : 0;
+}
+
+/* DMA between a device and guest RAM: false (and nothing copied) when
+ * the range is not all RAM, which a device reports as a bus error. */
+bool vmx_dma_read(const struct vmx_platform *p, uint64_t gpa, void *buf, uint64_t len);
+bool vmx_dma_write(const struct vmx_platform *p, uint64_t gpa, const void *buf, uint64_t len);
 
 struct vmx_device_ops {
     /* size is 1, 2 or 4; the result has only size*8 bits set. */

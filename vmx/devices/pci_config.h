@@ -46,7 +46,16 @@ struct pci_function;
 /* Called after a guest write changed config space (BARs, command...). */
 typedef void (*pci_config_hook)(void *ctx, struct pci_function *f, unsigned offset, unsigned size);
 
+/* A device's registers behind its BARs; offset is from the BAR's base,
+ * size 1, 2 or 4 for I/O and up to 8 for memory. */
+struct pci_bar_ops {
+    uint64_t (*read)(void *dev, unsigned bar, uint64_t offset, unsigned size);
+    void (*write)(void *dev, unsigned bar, uint64_t offset, unsigned size, uint64_t value);
+};
+
 struct pci_function {
+    const struct pci_bar_ops *bar_ops;      /* NULL: no registers behind the BARs */
+    void *bar_dev;
     uint8_t cfg[PCI_CFG_SIZE];
     uint8_t wmask[PCI_CFG_SIZE];    /* bits a write may change */
     uint8_t w1c[PCI_CFG_SIZE];      /* bits a write of 1 clears */

@@ -95,6 +95,45 @@ int pci_host_add(struct pci_host *h, unsigned dev, unsigned fn, struct pci_funct
     return 0;
 }
 
+/* The function and BAR that decode [addr, addr + size), if any. */
+static struct pci_function *bar_at(const struct pci_host *h, bool io, uint64_t addr, unsigned size, unsigned *bar,
+                                   uint64_t *offset)
+{
+    for (unsigned devfn = 0; devfn < 256; devfn++) {
+        struct pci_function *f = h->fn[devfn];
+        if (!f || !f->bar_ops)
+            continue;
+        for (unsigned n = 0; n < PCI_NUM_BARS; n++) {
+            uint64_t base = pci_bar_address(f, n), len = f->bar_size[n];
+            bool is_io = f->cfg[PCI_BAR0 + 4 * n] & PCI_BAR_IO;
+            if (base == PCI_BAR_UNMAPPED || len == 0 || is_io != io)
+                continue;
+            if (addr >= base && addr - base < len && size <= len - (addr - base)) {
+                *bar = n;
+                *offset = addr - base;
+                return f;
+            }
+        }
+    }
+    return NULL;
+}
+
+bool pci_host_bar_access(struct pci_host *h, bool io, uint64_t addr, unsigned size, bool write, uint64_t *value)
+{
+    unsigned bar;
+    uint64_t offset;
+    struct pci_function *f = bar_at(h, io, addr, size, &bar, &offset);
+    if (!f)
+        return false;
+    if (write) {
+        if (f->bar_ops->write)
+            f->bar_ops->write(f->bar_dev, bar, offset, size, *value);
+    } else {
+        *value = f->bar_ops->read ? f->bar_ops->read(f->bar_dev, bar, offset, size) : ~0ull;
+    }
+    return true;
+}
+
 static void reset_op(void *dev)
 {
     pci_host_reset(dev);

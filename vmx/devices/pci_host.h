@@ -37,4 +37,12 @@ void pci_host_reset(struct pci_host *h);
 /* Put f at 00:dev.fn: 0, or -1 when the slot is taken or out of range. */
 int pci_host_add(struct pci_host *h, unsigned dev, unsigned fn, struct pci_function *f);
 
+/*
+ * An access to guest-physical memory (io false) or a port (io true) that
+ * a function's enabled BAR decodes goes to its bar_ops: true when one
+ * did, and *value holds what a read returned.  false: no BAR there, and
+ * the caller answers as for unassigned space.
+ */
+bool pci_host_bar_access(struct pci_host *h, bool io, uint64_t addr, unsigned size, bool write, uint64_t *value);
+
 #endif
