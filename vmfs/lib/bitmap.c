@@ -114,9 +114,16 @@ static int entry_store(struct vmfs_volume *vol, const struct vmfs_bitmap_entry *
 
 static bool bit_free(const struct vmfs_bitmap_entry *e, uint32_t i) { return e->bits[i / 8] & (1u << (i % 8)); }
 
+/* How long a bitmap found full stays so without another look: other
+ * hosts' frees are seen after this. */
+#define FULL_RECHECK_US (5u * 1000000u)
+
 int bitmap_alloc(struct vmfs_volume *vol, struct vmfs_bitmap *bm, uint32_t *index)
 {
     int busy = 0;
+    if (bm->full && bm->full_epoch == vol->cache_epoch && vmfs_now_us() - bm->full_us < FULL_RECHECK_US)
+        return vol_fail(vol, ENOSPC, "%s is full", bm->name);
+    bm->full = false;
     for (uint32_t n = 0; n < bm->entries; n++) {
         uint32_t entry = (bm->hint + n) % bm->entries;
         struct vmfs_bitmap_entry e;
@@ -150,6 +157,9 @@ int bitmap_alloc(struct vmfs_volume *vol, struct vmfs_bitmap *bm, uint32_t *inde
     }
     if (busy)
         return vol_fail(vol, ENOSPC, "no free item in %s that another host does not hold", bm->name);
+    bm->full = true;
+    bm->full_us = vmfs_now_us();
+    bm->full_epoch = vol->cache_epoch;
     return vol_fail(vol, ENOSPC, "%s is full", bm->name);
 }
 
@@ -169,6 +179,7 @@ static int set_state(struct vmfs_volume *vol, struct vmfs_bitmap *bm, uint32_t i
         e.bits[i / 8] &= (uint8_t)~(1u << (i % 8));
         e.free--;
     } else {
+        bm->full = false;
         e.bits[i / 8] |= (uint8_t)(1u << (i % 8));
         e.free++;
         if (e.free == 1 || i < e.first_free)

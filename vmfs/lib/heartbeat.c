@@ -410,11 +410,11 @@ bool lock_is_held(const struct vmfs_volume *vol, uint64_t laddr)
     return false;
 }
 
-void unlock_object(struct vmfs_volume *vol, uint64_t laddr)
+/* Free our lock on an object; the caller holds the reservation. */
+static void unlock_reserved(struct vmfs_volume *vol, uint64_t laddr)
 {
     uint8_t sector[VMFS_LOCK_SIZE];
     struct vmfs_lock lock;
-    device_reserve(&vol->dev);
     if (device_read(&vol->dev, VMFS_DATA_OFFSET + laddr, sector, sizeof sector) == 0) {
         vmfs_lock_decode(&lock, sector);
         if (lock.hb_pos == vol->hb_addr && lock.hb_gen == vol->hb_gen && lock.mode) {
@@ -428,6 +428,12 @@ void unlock_object(struct vmfs_volume *vol, uint64_t laddr)
             device_write(&vol->dev, VMFS_DATA_OFFSET + laddr, sector, sizeof sector);
         }
     }
+}
+
+void unlock_object(struct vmfs_volume *vol, uint64_t laddr)
+{
+    device_reserve(&vol->dev);
+    unlock_reserved(vol, laddr);
     device_release(&vol->dev);
 }
 
@@ -436,9 +442,13 @@ void unlock_object(struct vmfs_volume *vol, uint64_t laddr)
 void unlock_tx_objects(struct vmfs_volume *vol)
 {
     struct vmfs_tx *tx = &vol->tx;
+    if (tx->nlocks == 0)
+        return;
+    device_reserve(&vol->dev);      /* once for all of them */
     for (size_t i = 0; i < tx->nlocks; i++)
         if (!lock_is_held(vol, tx->locks[i]))
-            unlock_object(vol, tx->locks[i]);
+            unlock_reserved(vol, tx->locks[i]);
+    device_release(&vol->dev);
     tx->nlocks = 0;
 }
 

@@ -121,26 +121,41 @@ int journal_create(struct vmfs_volume *vol)
     return r < 0 ? vol_fail(vol, -r, "cannot set up this host's journal") : 0;
 }
 
+/* Write journal sectors [first, first + count) from buf, in one write per
+ * journal block they span. */
+static int jwrite_run(struct vmfs_volume *vol, uint64_t first, const uint8_t *buf, uint64_t count)
+{
+    uint64_t per_block = vol->block_size / SECTOR;
+    while (count) {
+        uint64_t n = per_block - first % per_block;
+        if (n > count)
+            n = count;
+        int r = device_write(&vol->dev, VMFS_DATA_OFFSET + jsector_laddr(vol, vol->journal.blocks, first), buf,
+                             (size_t)(n * SECTOR));
+        if (r < 0)
+            return r;
+        first += n, buf += n * SECTOR, count -= n;
+    }
+    return 0;
+}
+
 int journal_log(struct vmfs_volume *vol, const uint64_t *lsns, uint8_t *const *data, size_t n)
 {
     struct vmfs_journal *j = &vol->journal;
     if (n > journal_capacity(vol))
         return vol_fail(vol, EFBIG, "transaction of %zu sectors does not fit the journal", n);
     uint64_t addr_sectors = (n + ADDRS_PER_SECTOR - 1) / ADDRS_PER_SECTOR;
-    uint8_t buf[SECTOR];
-    uint32_t crc = 0;
-    int r = 0;
-    for (uint64_t s = 0; r == 0 && s < addr_sectors; s++) {
-        memset(buf, 0, sizeof buf);
-        for (uint64_t k = 0; k < ADDRS_PER_SECTOR && s * ADDRS_PER_SECTOR + k < n; k++)
-            put_le64(buf, (unsigned)(8 * k), lsns[s * ADDRS_PER_SECTOR + k]);
-        crc = crc32_update(crc, buf, sizeof buf);
-        r = jwrite(vol, 1 + s, buf);
+    /* Address sectors, then data sectors, as one run after the header. */
+    uint8_t *buf = calloc(addr_sectors + n, SECTOR);
+    if (!buf)
+        return vol_fail(vol, ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        put_le64(buf + (i / ADDRS_PER_SECTOR) * SECTOR, (unsigned)(8 * (i % ADDRS_PER_SECTOR)), lsns[i]);
+        memcpy(buf + (addr_sectors + i) * SECTOR, data[i], SECTOR);
     }
-    for (size_t i = 0; r == 0 && i < n; i++) {
-        crc = crc32_update(crc, data[i], SECTOR);
-        r = jwrite(vol, 1 + addr_sectors + i, data[i]);
-    }
+    uint32_t crc = crc32_update(0, buf, (addr_sectors + n) * SECTOR);
+    int r = jwrite_run(vol, 1, buf, addr_sectors + n);
+    free(buf);
     if (r == 0)
         r = device_sync(&vol->dev);
     j->seq++;

@@ -16,7 +16,7 @@
 #define SECTOR 512u
 
 struct meta_undo;
-static int save_undo(struct vmfs_tx *tx, const struct meta_sector *s);
+static int save_undo(struct vmfs_tx *tx, const struct meta_sector *s, bool fresh);
 
 struct meta_sector {
     uint64_t lsn;               /* logical sector number */
@@ -37,6 +37,22 @@ static struct meta_sector *tx_find(const struct vmfs_tx *tx, uint64_t lsn)
         if (s->lsn == lsn)
             return s;
     return NULL;
+}
+
+/* Take a sector out of the transaction (reads see the disk again). */
+static void tx_drop(struct vmfs_tx *tx, uint64_t lsn)
+{
+    if (!tx->nbuckets)
+        return;
+    for (struct meta_sector **p = &tx->buckets[bucket_of(tx, lsn)]; *p; p = &(*p)->next) {
+        if ((*p)->lsn == lsn) {
+            struct meta_sector *s = *p;
+            *p = s->next;
+            free(s);
+            tx->nsectors--;
+            return;
+        }
+    }
 }
 
 static int tx_grow(struct vmfs_tx *tx)
@@ -94,8 +110,23 @@ static int logical_read(struct vmfs_volume *vol, uint64_t laddr, void *buf, size
     return 0;
 }
 
+/* Does the transaction hold every sector of the range? */
+static bool tx_covers(const struct vmfs_tx *tx, uint64_t laddr, size_t len)
+{
+    if (tx->nsectors == 0 || len == 0 || laddr / SECTOR < tx->min_lsn || (laddr + len - 1) / SECTOR > tx->max_lsn)
+        return false;
+    for (uint64_t lsn = laddr / SECTOR; lsn * SECTOR < laddr + len; lsn++)
+        if (!tx_find(tx, lsn))
+            return false;
+    return true;
+}
+
 int meta_read(struct vmfs_volume *vol, uint64_t laddr, void *buf, size_t len)
 {
+    if (logical_range_ok(vol, laddr, len) && tx_covers(&vol->tx, laddr, len)) {
+        overlay(&vol->tx, laddr, buf, len, false);     /* no need to read what the transaction holds */
+        return 0;
+    }
     int r = logical_read(vol, laddr, buf, len);
     if (r < 0 || vol->tx.nsectors == 0 || laddr > vol->tx.max_lsn * SECTOR + SECTOR - 1 ||
         laddr + len <= vol->tx.min_lsn * SECTOR)
@@ -116,6 +147,7 @@ int meta_write(struct vmfs_volume *vol, uint64_t laddr, const void *buf, size_t 
     const uint8_t *p = buf;
     for (uint64_t lsn = laddr / SECTOR; lsn * SECTOR < laddr + len; lsn++) {
         struct meta_sector *s = tx_find(tx, lsn);
+        bool fresh = !s;
         if (!s) {
             if (tx->nsectors + 1 > tx->nbuckets * 2 && tx_grow(tx) < 0)
                 return vol_fail(vol, ENOMEM, "out of memory");
@@ -123,7 +155,11 @@ int meta_write(struct vmfs_volume *vol, uint64_t laddr, const void *buf, size_t 
             if (!s)
                 return vol_fail(vol, ENOMEM, "out of memory");
             s->lsn = lsn;
-            int r = logical_read(vol, lsn * SECTOR, s->data, SECTOR);
+            /* A sector this write covers whole need not be read first:
+             * the undo record of a sector new to the transaction only
+             * says to drop it again. */
+            bool whole = lsn * SECTOR >= laddr && (lsn + 1) * SECTOR <= laddr + len;
+            int r = whole ? 0 : logical_read(vol, lsn * SECTOR, s->data, SECTOR);
             if (r < 0) {
                 free(s);
                 return r;
@@ -137,7 +173,7 @@ int meta_write(struct vmfs_volume *vol, uint64_t laddr, const void *buf, size_t 
                 tx->max_lsn = lsn;
             tx->nsectors++;
         }
-        if (tx->undo_active && save_undo(tx, s) < 0)
+        if (tx->undo_active && save_undo(tx, s, fresh) < 0)
             return vol_fail(vol, ENOMEM, "out of memory");
         uint64_t from = lsn * SECTOR > laddr ? lsn * SECTOR : laddr;
         uint64_t to = (lsn + 1) * SECTOR < laddr + len ? (lsn + 1) * SECTOR : laddr + len;
@@ -154,12 +190,13 @@ int meta_write(struct vmfs_volume *vol, uint64_t laddr, const void *buf, size_t 
  */
 struct meta_undo {
     uint64_t lsn;
+    bool fresh;                 /* not in the transaction before: drop it */
     uint8_t old[SECTOR];
 };
 
-static int save_undo(struct vmfs_tx *tx, const struct meta_sector *s)
+static int save_undo(struct vmfs_tx *tx, const struct meta_sector *s, bool fresh)
 {
-    for (size_t i = 0; i < tx->nundo; i++)
+    for (size_t i = 0; !fresh && i < tx->nundo; i++)
         if (tx->undo[i].lsn == s->lsn)
             return 0;
     if (tx->nundo == tx->undo_cap) {
@@ -171,7 +208,9 @@ static int save_undo(struct vmfs_tx *tx, const struct meta_sector *s)
         tx->undo_cap = cap;
     }
     tx->undo[tx->nundo].lsn = s->lsn;
-    memcpy(tx->undo[tx->nundo].old, s->data, SECTOR);
+    tx->undo[tx->nundo].fresh = fresh;
+    if (!fresh)
+        memcpy(tx->undo[tx->nundo].old, s->data, SECTOR);
     tx->nundo++;
     return 0;
 }
@@ -186,9 +225,11 @@ void meta_rollback(struct vmfs_volume *vol)
 {
     vol->cache_epoch++;         /* cached directories may show undone changes */
     struct vmfs_tx *tx = &vol->tx;
+    struct meta_sector *s;
     for (size_t i = tx->nundo; i-- > 0;) {
-        struct meta_sector *s = tx_find(tx, tx->undo[i].lsn);
-        if (s)
+        if (tx->undo[i].fresh)
+            tx_drop(tx, tx->undo[i].lsn);
+        else if ((s = tx_find(tx, tx->undo[i].lsn)) != NULL)
             memcpy(s->data, tx->undo[i].old, SECTOR);
     }
     tx->nundo = 0;

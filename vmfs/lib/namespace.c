@@ -42,6 +42,23 @@ static int check_name(struct vmfs_volume *vol, const char *name)
     return 0;
 }
 
+/* One step down: the entry `name` of directory `cur` replaces it. */
+static int step(struct vmfs_volume *vol, struct vmfs_inode *cur, const char *name, const char *path)
+{
+    struct vmfs_dirent ent;
+    if (cur->type != VMFS_TYPE_DIR)
+        return vol_fail(vol, ENOTDIR, "not a directory in \"%s\"", path);
+    int r = dir_find(vol, cur, name, &ent, NULL);
+    if (r == -ENOENT)
+        return vol_fail(vol, ENOENT, "%s: no such file or directory", path);
+    if (r < 0 || (r = inode_read(vol, ent.addr, cur)) < 0)
+        return r;
+    if (ent.gen != cur->gen && strcmp(name, ".") && strcmp(name, ".."))
+        return vol_fail(vol, EIO, "%s: directory entry is stale (generation %u, file descriptor has %u)", path,
+                        ent.gen, cur->gen);
+    return 0;
+}
+
 static int walk(struct vmfs_volume *vol, const char *path, struct vmfs_inode *out, bool parent, char *last)
 {
     if (path[0] != '/')
@@ -74,19 +91,36 @@ static int walk(struct vmfs_volume *vol, const char *path, struct vmfs_inode *ou
             strcpy(last, name);
             return 0;
         }
-        struct vmfs_dirent ent;
-        if (out->type != VMFS_TYPE_DIR)
-            return vol_fail(vol, ENOTDIR, "not a directory in \"%s\"", path);
-        r = dir_find(vol, out, name, &ent, NULL);
-        if (r == -ENOENT)
-            return vol_fail(vol, ENOENT, "%s: no such file or directory", path);
-        if (r < 0 || (r = inode_read(vol, ent.addr, out)) < 0)
+        if ((r = step(vol, out, name, path)) < 0)
             return r;
-        if (ent.gen != out->gen && strcmp(name, ".") && strcmp(name, ".."))
-            return vol_fail(vol, EIO, "%s: directory entry is stale (generation %u, file descriptor has %u)",
-                            path, ent.gen, out->gen);
         p = rest;
     }
+}
+
+/* Where a new or old name is: a path, or a directory and a name in it. */
+struct place {
+    const char *path;           /* NULL: dir and name */
+    vmfs_ino_t dir;
+    const char *name;
+};
+#define AT_PATH(p) (&(struct place){ .path = (p) })
+#define AT_DIR(d, n) (&(struct place){ .dir = (d), .name = (n) })
+
+static const char *shown(const struct place *pl) { return pl->path ? pl->path : pl->name; }
+
+/* The directory holding the place, and the (checked) name in it. */
+static int locate(struct vmfs_volume *vol, const struct place *pl, struct vmfs_inode *dir, char *name)
+{
+    int r;
+    if (pl->path) {
+        r = walk(vol, pl->path, dir, true, name);
+    } else if ((r = check_name(vol, pl->name)) == 0 && (r = inode_read(vol, pl->dir, dir)) == 0) {
+        if (dir->type != VMFS_TYPE_DIR)
+            r = vol_fail(vol, ENOTDIR, "file descriptor %#010x is not a directory", pl->dir);
+        else
+            strcpy(name, pl->name);
+    }
+    return r < 0 ? r : check_name(vol, name);
 }
 
 int vmfs_lookup(struct vmfs_volume *vol, const char *path, vmfs_ino_t *ino)
@@ -98,12 +132,9 @@ int vmfs_lookup(struct vmfs_volume *vol, const char *path, vmfs_ino_t *ino)
     return r;
 }
 
-int vmfs_stat(struct vmfs_volume *vol, vmfs_ino_t addr, struct vmfs_stat *st)
+static void stat_of(const struct vmfs_inode *ip, struct vmfs_stat *st)
 {
-    struct vmfs_inode i;
-    int r = inode_read(vol, addr, &i);
-    if (r < 0)
-        return r;
+    const struct vmfs_inode i = *ip;
     memset(st, 0, sizeof *st);
     st->ino = i.addr;
     st->type = i.type;
@@ -119,7 +150,27 @@ int vmfs_stat(struct vmfs_volume *vol, vmfs_ino_t addr, struct vmfs_stat *st)
     st->atime = i.atime;
     st->mtime = i.mtime;
     st->ctime = i.ctime;
-    return 0;
+    st->gen = i.gen;
+}
+
+int vmfs_stat(struct vmfs_volume *vol, vmfs_ino_t addr, struct vmfs_stat *st)
+{
+    struct vmfs_inode i;
+    int r = inode_read(vol, addr, &i);
+    if (r == 0)
+        stat_of(&i, st);
+    return r;
+}
+
+int vmfs_lookup_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name, struct vmfs_stat *st)
+{
+    struct vmfs_inode i;
+    if (strlen(name) > VMFS_NAME_MAX)
+        return vol_fail(vol, ENAMETOOLONG, "file name longer than %u bytes: %.40s...", VMFS_NAME_MAX, name);
+    int r = inode_read(vol, dir, &i);
+    if (r == 0 && (r = step(vol, &i, name, name)) == 0)
+        stat_of(&i, st);
+    return r;
 }
 
 struct readdir_ctx {
@@ -153,18 +204,18 @@ static int add_entry(struct vmfs_volume *vol, struct vmfs_inode *dir, const char
     return dir_add(vol, dir, &ent);
 }
 
-/* Make a new inode named `path`; on return `dir` is its parent. */
-static int make_node(struct vmfs_volume *vol, const char *path, uint32_t type, uint32_t mode,
+/* Make a new inode at `pl`; on return `dir` is its parent. */
+static int make_node(struct vmfs_volume *vol, const struct place *pl, uint32_t type, uint32_t mode,
                      struct vmfs_inode *dir, struct vmfs_inode *ino)
 {
     char name[VMFS_NAME_MAX + 1];
     struct vmfs_dirent ent;
-    int r = walk(vol, path, dir, true, name);
-    if (r < 0 || (r = check_name(vol, name)) < 0)
+    int r = locate(vol, pl, dir, name);
+    if (r < 0)
         return r;
     r = dir_find(vol, dir, name, &ent, NULL);
     if (r == 0)
-        return vol_fail(vol, EEXIST, "%s: file exists", path);
+        return vol_fail(vol, EEXIST, "%s: file exists", shown(pl));
     if (r != -ENOENT)
         return r;
     if ((r = inode_alloc(vol, type, mode, ino)) < 0)
@@ -172,46 +223,60 @@ static int make_node(struct vmfs_volume *vol, const char *path, uint32_t type, u
     return add_entry(vol, dir, name, ino);
 }
 
-int vmfs_mkfile(struct vmfs_volume *vol, const char *path, uint32_t mode, vmfs_ino_t *out)
+/* A new file, directory or (with a target) symbolic link. */
+static int new_node(struct vmfs_volume *vol, const struct place *pl, uint32_t type, uint32_t mode,
+                    const char *target, vmfs_ino_t *out)
 {
     int r = op_begin(vol);
     if (r < 0)
         return r;
     struct vmfs_inode dir, ino;
-    r = make_node(vol, path, VMFS_TYPE_FILE, mode, &dir, &ino);
-    if (r == 0 && out)
-        *out = ino.addr;
-    return op_end(vol, r);
-}
-
-int vmfs_mkdir(struct vmfs_volume *vol, const char *path, uint32_t mode)
-{
-    int r = op_begin(vol);
-    if (r < 0)
-        return r;
-    struct vmfs_inode dir, ino;
-    r = make_node(vol, path, VMFS_TYPE_DIR, mode, &dir, &ino);
-    if (r == 0) {
+    size_t len = target ? strlen(target) : 0;
+    if (target && (len == 0 || len > 4095))
+        r = vol_fail(vol, EINVAL, "symbolic link target must be 1 to 4095 bytes");
+    else
+        r = make_node(vol, pl, type, mode, &dir, &ino);
+    if (r == 0 && type == VMFS_TYPE_DIR) {
         ino.nlink = 2;
         dir.nlink++;
         if ((r = add_entry(vol, &ino, ".", &ino)) == 0 && (r = add_entry(vol, &ino, "..", &dir)) == 0)
             r = inode_write(vol, &dir);
     }
+    if (r == 0 && target && (r = file_pwrite(vol, &ino, target, len, 0)) > 0)
+        r = 0;
+    if (r == 0 && out)
+        *out = ino.addr;
     return op_end(vol, r);
+}
+
+int vmfs_mkfile(struct vmfs_volume *vol, const char *path, uint32_t mode, vmfs_ino_t *out)
+{
+    return new_node(vol, AT_PATH(path), VMFS_TYPE_FILE, mode, NULL, out);
+}
+
+int vmfs_mkfile_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name, uint32_t mode, vmfs_ino_t *out)
+{
+    return new_node(vol, AT_DIR(dir, name), VMFS_TYPE_FILE, mode, NULL, out);
+}
+
+int vmfs_mkdir(struct vmfs_volume *vol, const char *path, uint32_t mode)
+{
+    return new_node(vol, AT_PATH(path), VMFS_TYPE_DIR, mode, NULL, NULL);
+}
+
+int vmfs_mkdir_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name, uint32_t mode, vmfs_ino_t *out)
+{
+    return new_node(vol, AT_DIR(dir, name), VMFS_TYPE_DIR, mode, NULL, out);
 }
 
 int vmfs_symlink(struct vmfs_volume *vol, const char *target, const char *path)
 {
-    int r = op_begin(vol);
-    if (r < 0)
-        return r;
-    struct vmfs_inode dir, ino;
-    size_t len = strlen(target);
-    if (len == 0 || len > 4095)
-        r = vol_fail(vol, EINVAL, "symbolic link target must be 1 to 4095 bytes");
-    else if ((r = make_node(vol, path, VMFS_TYPE_SYMLINK, 0777, &dir, &ino)) == 0)
-        r = file_pwrite(vol, &ino, target, len, 0);
-    return op_end(vol, r < 0 ? r : 0);
+    return new_node(vol, AT_PATH(path), VMFS_TYPE_SYMLINK, 0777, target, NULL);
+}
+
+int vmfs_symlink_at(struct vmfs_volume *vol, const char *target, vmfs_ino_t dir, const char *name, vmfs_ino_t *out)
+{
+    return new_node(vol, AT_DIR(dir, name), VMFS_TYPE_SYMLINK, 0777, target, out);
 }
 
 ssize_t vmfs_readlink(struct vmfs_volume *vol, vmfs_ino_t addr, char *buf, size_t size)
@@ -259,14 +324,15 @@ static int dir_is_empty(struct vmfs_volume *vol, const struct vmfs_inode *dir)
     return dir->size <= 2 * VMFS_DIRENT_SIZE;
 }
 
-static int remove_path(struct vmfs_volume *vol, const char *path, bool want_dir)
+static int remove_path(struct vmfs_volume *vol, const struct place *pl, bool want_dir)
 {
     char name[VMFS_NAME_MAX + 1];
     struct vmfs_inode dir, ino;
     struct vmfs_dirent ent;
     uint64_t index;
-    int r = walk(vol, path, &dir, true, name);
-    if (r < 0 || (r = check_name(vol, name)) < 0)
+    const char *path = shown(pl);
+    int r = locate(vol, pl, &dir, name);
+    if (r < 0)
         return r;
     r = dir_find(vol, &dir, name, &ent, &index);
     if (r == -ENOENT)
@@ -292,16 +358,21 @@ static int remove_path(struct vmfs_volume *vol, const char *path, bool want_dir)
     return drop_link(vol, &ino);
 }
 
-int vmfs_unlink(struct vmfs_volume *vol, const char *path)
+static int remove_op(struct vmfs_volume *vol, const struct place *pl, bool want_dir)
 {
     int r = op_begin(vol);
-    return r < 0 ? r : op_end(vol, remove_path(vol, path, false));
+    return r < 0 ? r : op_end(vol, remove_path(vol, pl, want_dir));
 }
 
-int vmfs_rmdir(struct vmfs_volume *vol, const char *path)
+int vmfs_unlink(struct vmfs_volume *vol, const char *path) { return remove_op(vol, AT_PATH(path), false); }
+int vmfs_rmdir(struct vmfs_volume *vol, const char *path) { return remove_op(vol, AT_PATH(path), true); }
+int vmfs_unlink_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name)
 {
-    int r = op_begin(vol);
-    return r < 0 ? r : op_end(vol, remove_path(vol, path, true));
+    return remove_op(vol, AT_DIR(dir, name), false);
+}
+int vmfs_rmdir_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name)
+{
+    return remove_op(vol, AT_DIR(dir, name), true);
 }
 
 /* Is directory `ancestor` on the path from `dir` up to the root? */
@@ -320,15 +391,15 @@ static int is_ancestor(struct vmfs_volume *vol, uint32_t ancestor, struct vmfs_i
     return vol_fail(vol, ELOOP, "directory tree too deep or looped");
 }
 
-static int do_rename(struct vmfs_volume *vol, const char *from, const char *to)
+static int do_rename(struct vmfs_volume *vol, const struct place *fpl, const struct place *tpl)
 {
     char sname[VMFS_NAME_MAX + 1], dname[VMFS_NAME_MAX + 1];
     struct vmfs_inode sdir, ddir, src, dst;
     struct vmfs_dirent sent, dent;
     uint64_t sindex, dindex;
-    int r = walk(vol, from, &sdir, true, sname);
-    if (r < 0 || (r = check_name(vol, sname)) < 0 || (r = walk(vol, to, &ddir, true, dname)) < 0 ||
-        (r = check_name(vol, dname)) < 0)
+    const char *from = shown(fpl), *to = shown(tpl);
+    int r = locate(vol, fpl, &sdir, sname);
+    if (r < 0 || (r = locate(vol, tpl, &ddir, dname)) < 0)
         return r;
     r = dir_find(vol, &sdir, sname, &sent, &sindex);
     if (r == -ENOENT)
@@ -396,23 +467,35 @@ static int do_rename(struct vmfs_volume *vol, const char *from, const char *to)
     return inode_write(vol, &src);
 }
 
-int vmfs_rename(struct vmfs_volume *vol, const char *from, const char *to)
+static int rename_op(struct vmfs_volume *vol, const struct place *from, const struct place *to)
 {
     int r = op_begin(vol);
     return r < 0 ? r : op_end(vol, do_rename(vol, from, to));
 }
 
-static int do_link(struct vmfs_volume *vol, const char *existing, const char *path)
+int vmfs_rename(struct vmfs_volume *vol, const char *from, const char *to)
+{
+    return rename_op(vol, AT_PATH(from), AT_PATH(to));
+}
+
+int vmfs_rename_at(struct vmfs_volume *vol, vmfs_ino_t from_dir, const char *from, vmfs_ino_t to_dir, const char *to)
+{
+    return rename_op(vol, AT_DIR(from_dir, from), AT_DIR(to_dir, to));
+}
+
+/* A new name at `pl` for the file `existing` names (a path), or else `addr`. */
+static int do_link(struct vmfs_volume *vol, const char *existing, vmfs_ino_t addr, const struct place *pl)
 {
     char name[VMFS_NAME_MAX + 1];
     struct vmfs_inode dir, ino;
     struct vmfs_dirent ent;
-    int r = walk(vol, existing, &ino, false, NULL);
+    const char *path = shown(pl);
+    int r = existing ? walk(vol, existing, &ino, false, NULL) : inode_read(vol, addr, &ino);
     if (r < 0)
         return r;
     if (ino.type != VMFS_TYPE_FILE)
-        return vol_fail(vol, EPERM, "%s: only regular files can have hard links on VMFS", existing);
-    if ((r = walk(vol, path, &dir, true, name)) < 0 || (r = check_name(vol, name)) < 0)
+        return vol_fail(vol, EPERM, "%s: only regular files can have hard links on VMFS", existing ? existing : path);
+    if ((r = locate(vol, pl, &dir, name)) < 0)
         return r;
     r = dir_find(vol, &dir, name, &ent, NULL);
     if (r == 0)
@@ -431,7 +514,13 @@ static int do_link(struct vmfs_volume *vol, const char *existing, const char *pa
 int vmfs_link(struct vmfs_volume *vol, const char *existing, const char *path)
 {
     int r = op_begin(vol);
-    return r < 0 ? r : op_end(vol, do_link(vol, existing, path));
+    return r < 0 ? r : op_end(vol, do_link(vol, existing, 0, AT_PATH(path)));
+}
+
+int vmfs_link_at(struct vmfs_volume *vol, vmfs_ino_t ino, vmfs_ino_t dir, const char *name)
+{
+    int r = op_begin(vol);
+    return r < 0 ? r : op_end(vol, do_link(vol, NULL, ino, AT_DIR(dir, name)));
 }
 
 static int open_file(struct vmfs_volume *vol, vmfs_ino_t addr, struct vmfs_inode *ino)

@@ -50,6 +50,11 @@ struct vmfs_bitmap {
     uint32_t blocks[VMFS_INODE_BLOCKS];     /* the file's direct file blocks */
     uint32_t nblocks;
     uint32_t hint;                  /* entry to try first when allocating */
+    /* Found full (every entry without a free item) at this time and
+     * cache epoch: allocations fail at once for a while instead of
+     * reading every entry again; a free of ours ends it. */
+    bool full;
+    uint64_t full_us, full_epoch;
 };
 
 struct meta_sector;

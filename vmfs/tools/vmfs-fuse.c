@@ -11,29 +11,47 @@
  *   user.vmfs.volume    (get) the volume's label, UUIDs, sizes and device
  *   user.vmfs.inode     (get) the file's lock and inode, as vmkfstools -D prints them
  *   user.vmfs.allocate  (set) "zeroedthick SIZE", "eagerzeroedthick SIZE" or "zero"
+ *
+ * It speaks FUSE's low-level protocol: a kernel inode number is the VMFS
+ * file descriptor address (the root's is FUSE's 1) and its generation the
+ * slot's, so requests name files directly instead of by path, and the
+ * kernel may keep names and attributes for a second (ATTR_TIMEOUT).  Every
+ * change made through this mount comes back in the reply; what this
+ * process changes by itself (allocation requests) is invalidated in the
+ * kernel at once.  Other hosts' changes to a file are seen within the
+ * timeout, as on NFS.
  */
 #define FUSE_USE_VERSION 35
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fuse.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmfs/vmfs.h"
 
+#define ATTR_TIMEOUT 1.0
+
 static struct {
     struct vmfs_volume *vol;
+    struct fuse_session *se;
     const char *device;
     bool read_only;
     const char *host_uuid;
+    vmfs_ino_t root;
     pthread_mutex_t lock;
     pthread_t ticker;
     bool stop;
+    char *iobuf;                /* read requests, under the lock */
+    size_t iobuf_size;
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 #define LOCKED(expr)                      \
@@ -43,6 +61,9 @@ static struct {
         pthread_mutex_unlock(&g.lock);    \
         res_;                             \
     })
+
+static vmfs_ino_t vino(fuse_ino_t ino) { return ino == FUSE_ROOT_ID ? g.root : (vmfs_ino_t)ino; }
+static fuse_ino_t fino(vmfs_ino_t ino) { return ino == g.root ? FUSE_ROOT_ID : ino; }
 
 static mode_t type_bits(uint32_t type)
 {
@@ -69,106 +90,117 @@ static void fill_stat(const struct vmfs_stat *s, struct stat *st)
     st->st_ctime = s->ctime;
 }
 
-static int do_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+/* Errors worth an administrator's attention go to the log with the reason. */
+static int logged(const char *what, int r)
 {
-    vmfs_ino_t ino;
-    struct vmfs_stat s;
-    int r = fi ? (ino = (vmfs_ino_t)fi->fh, 0) : vmfs_lookup(g.vol, path, &ino);
-    if (r == 0)
-        r = vmfs_stat(g.vol, ino, &s);
-    if (r == 0)
-        fill_stat(&s, st);
+    if (r == -EBUSY || r == -EIO)
+        fprintf(stderr, "vmfs-fuse: %s: %s\n", what, vmfs_error(g.vol));
     return r;
 }
 
-static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+static void reply_err(fuse_req_t req, int r) { fuse_reply_err(req, r < 0 ? -r : 0); }
+
+static void reply_entry(fuse_req_t req, int r, const struct vmfs_stat *s)
 {
-    return LOCKED(do_getattr(path, st, fi));
+    if (r < 0) {
+        reply_err(req, r);
+        return;
+    }
+    struct fuse_entry_param e = { .ino = fino(s->ino), .generation = s->gen, .attr_timeout = ATTR_TIMEOUT,
+                                  .entry_timeout = ATTR_TIMEOUT };
+    fill_stat(s, &e.attr);
+    fuse_reply_entry(req, &e);
 }
 
-struct fill_ctx {
-    void *buf;
-    fuse_fill_dir_t filler;
-};
-
-static int fill_one(void *ctx, const char *name, vmfs_ino_t ino, uint32_t type)
+static void reply_attr(fuse_req_t req, int r, const struct vmfs_stat *s)
 {
-    struct fill_ctx *c = ctx;
-    struct stat st = { .st_ino = ino, .st_mode = type_bits(type) };
-    return c->filler(c->buf, name, &st, 0, 0);
-}
-
-static int do_readdir(const char *path, void *buf, fuse_fill_dir_t filler)
-{
-    vmfs_ino_t ino;
-    int r = vmfs_lookup(g.vol, path, &ino);
-    struct fill_ctx c = { buf, filler };
-    return r < 0 ? r : vmfs_readdir(g.vol, ino, fill_one, &c);
-}
-
-static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off, struct fuse_file_info *fi,
-                      enum fuse_readdir_flags flags)
-{
-    (void)off, (void)fi, (void)flags;
-    return LOCKED(do_readdir(path, buf, filler));
+    if (r < 0) {
+        reply_err(req, r);
+        return;
+    }
+    struct stat st;
+    fill_stat(s, &st);
+    fuse_reply_attr(req, &st, ATTR_TIMEOUT);
 }
 
 static bool for_writing(const struct fuse_file_info *fi) { return (fi->flags & O_ACCMODE) != O_RDONLY; }
 
-/* Errors worth an administrator's attention go to the log with the reason. */
-static int logged(const char *path, int r)
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-    if (r == -EBUSY || r == -EIO)
-        fprintf(stderr, "vmfs-fuse: %s: %s\n", path, vmfs_error(g.vol));
-    return r;
+    struct vmfs_stat s;
+    int r = LOCKED(vmfs_lookup_at(g.vol, vino(parent), name, &s));
+    reply_entry(req, r, &s);
 }
 
-static int do_open(const char *path, struct fuse_file_info *fi)
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-    vmfs_ino_t ino;
-    int r = vmfs_lookup(g.vol, path, &ino);
-    if (r == 0 && for_writing(fi))
-        r = vmfs_hold(g.vol, ino);
-    if (r == 0 && (fi->flags & O_TRUNC) && (r = vmfs_truncate(g.vol, ino, 0)) < 0)
-        vmfs_unhold(g.vol, ino);
-    if (r == 0)
-        fi->fh = ino;
-    return logged(path, r);
+    (void)ino, (void)nlookup;
+    fuse_reply_none(req);       /* no state per kernel inode */
 }
 
-static int do_release(struct fuse_file_info *fi)
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-    if (for_writing(fi))
-        vmfs_unhold(g.vol, (vmfs_ino_t)fi->fh);
-    return 0;
+    (void)fi;
+    struct vmfs_stat s;
+    int r = LOCKED(vmfs_stat(g.vol, vino(ino), &s));
+    reply_attr(req, r, &s);
 }
 
-static int op_release(const char *path, struct fuse_file_info *fi)
+static uint32_t pick_time(int to_set, int set_bit, int now_bit, const struct timespec *ts, uint32_t old)
 {
-    (void)path;
-    return LOCKED(do_release(fi));
+    if (to_set & now_bit)
+        return (uint32_t)time(NULL);
+    if (to_set & set_bit)
+        return (uint32_t)ts->tv_sec;
+    return old;
 }
 
-static int op_open(const char *path, struct fuse_file_info *fi) { return LOCKED(do_open(path, fi)); }
+static int do_setattr(vmfs_ino_t ino, const struct stat *attr, int to_set, struct vmfs_stat *s)
+{
+    int r = vmfs_stat(g.vol, ino, s);
+    if (r == 0 && (to_set & FUSE_SET_ATTR_MODE))
+        r = vmfs_chmod(g.vol, ino, attr->st_mode & 07777);
+    if (r == 0 && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
+        r = vmfs_chown(g.vol, ino, (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : s->uid,
+                       (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : s->gid);
+    if (r == 0 && (to_set & FUSE_SET_ATTR_SIZE))
+        r = logged("truncate", vmfs_truncate(g.vol, ino, (uint64_t)attr->st_size));
+    int times = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW;
+    if (r == 0 && (to_set & times))
+        r = vmfs_utimes(g.vol, ino,
+                        pick_time(to_set, FUSE_SET_ATTR_ATIME, FUSE_SET_ATTR_ATIME_NOW, &attr->st_atim, s->atime),
+                        pick_time(to_set, FUSE_SET_ATTR_MTIME, FUSE_SET_ATTR_MTIME_NOW, &attr->st_mtim, s->mtime));
+    return r < 0 ? r : vmfs_stat(g.vol, ino, s);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
+{
+    (void)fi;
+    struct vmfs_stat s;
+    int r = LOCKED(do_setattr(vino(ino), attr, to_set, &s));
+    reply_attr(req, r, &s);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+    char buf[4096];
+    int r = (int)LOCKED(vmfs_readlink(g.vol, vino(ino), buf, sizeof buf));
+    if (r < 0)
+        reply_err(req, r);
+    else
+        fuse_reply_readlink(req, buf);
+}
 
 /* Owner and group of a new file: the caller's, or (System V) the
  * directory's group when the directory has its set-group-ID bit, which a
  * new directory inherits. */
-static int set_owner(const char *path, vmfs_ino_t ino, bool is_dir, mode_t mode)
+static int set_owner(fuse_req_t req, vmfs_ino_t parent, vmfs_ino_t ino, bool is_dir, mode_t mode)
 {
-    struct fuse_context *ctx = fuse_get_context();
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", path);
-    char *slash = strrchr(parent, '/');
-    if (slash == parent)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    vmfs_ino_t pino;
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
     struct vmfs_stat ps;
-    uid_t gid = ctx->gid;
+    gid_t gid = ctx->gid;
     int r = 0;
-    if (vmfs_lookup(g.vol, parent, &pino) == 0 && vmfs_stat(g.vol, pino, &ps) == 0 && (ps.mode & S_ISGID)) {
+    if (vmfs_stat(g.vol, parent, &ps) == 0 && (ps.mode & S_ISGID)) {
         gid = ps.gid;
         if (is_dir)
             r = vmfs_chmod(g.vol, ino, (mode & 07777) | S_ISGID);
@@ -178,160 +210,258 @@ static int set_owner(const char *path, vmfs_ino_t ino, bool is_dir, mode_t mode)
     return r;
 }
 
-static int do_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+static int do_mkdir(fuse_req_t req, vmfs_ino_t parent, const char *name, mode_t mode, struct vmfs_stat *s)
 {
     vmfs_ino_t ino;
-    int r = vmfs_mkfile(g.vol, path, mode & 07777, &ino);
+    int r = vmfs_mkdir_at(g.vol, parent, name, mode & 07777, &ino);
     if (r == 0)
-        r = set_owner(path, ino, false, mode);
-    if (r == 0 && for_writing(fi))
-        r = vmfs_hold(g.vol, ino);
-    if (r == 0)
-        fi->fh = ino;
-    return logged(path, r);
+        r = set_owner(req, parent, ino, true, mode);
+    return logged(name, r < 0 ? r : vmfs_stat(g.vol, ino, s));
 }
 
-static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-    return LOCKED(do_create(path, mode, fi));
+    struct vmfs_stat s;
+    int r = LOCKED(do_mkdir(req, vino(parent), name, mode, &s));
+    reply_entry(req, r, &s);
 }
 
-static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-    (void)path;
-    return (int)LOCKED(vmfs_pread(g.vol, (vmfs_ino_t)fi->fh, buf, size, (uint64_t)off));
+    reply_err(req, LOCKED(logged(name, vmfs_unlink_at(g.vol, vino(parent), name))));
 }
 
-static int op_write(const char *path, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-    return LOCKED(logged(path, (int)vmfs_pwrite(g.vol, (vmfs_ino_t)fi->fh, buf, size, (uint64_t)off)));
+    reply_err(req, LOCKED(logged(name, vmfs_rmdir_at(g.vol, vino(parent), name))));
 }
 
-static int do_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+static int do_symlink(const char *target, vmfs_ino_t parent, const char *name, struct vmfs_stat *s)
 {
     vmfs_ino_t ino;
-    int r = fi ? (ino = (vmfs_ino_t)fi->fh, 0) : vmfs_lookup(g.vol, path, &ino);
-    return r < 0 ? r : vmfs_truncate(g.vol, ino, (uint64_t)size);
+    int r = vmfs_symlink_at(g.vol, target, parent, name, &ino);
+    return r < 0 ? r : vmfs_stat(g.vol, ino, s);
 }
 
-static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const char *name)
 {
-    return LOCKED(logged(path, do_truncate(path, size, fi)));
+    struct vmfs_stat s;
+    int r = LOCKED(do_symlink(target, vino(parent), name, &s));
+    reply_entry(req, r, &s);
 }
 
-static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+static int do_rename(vmfs_ino_t from_dir, const char *from, vmfs_ino_t to_dir, const char *to, unsigned flags)
 {
-    (void)path, (void)datasync, (void)fi;
-    return LOCKED(vmfs_sync(g.vol));
-}
-
-static int op_unlink(const char *path) { return LOCKED(logged(path, vmfs_unlink(g.vol, path))); }
-static int op_rmdir(const char *path) { return LOCKED(logged(path, vmfs_rmdir(g.vol, path))); }
-
-static int do_mkdir(const char *path, mode_t mode)
-{
-    vmfs_ino_t ino;
-    int r = vmfs_mkdir(g.vol, path, mode & 07777);
-    if (r == 0 && (r = vmfs_lookup(g.vol, path, &ino)) == 0)
-        r = set_owner(path, ino, true, mode);
-    return r;
-}
-
-static int op_mkdir(const char *path, mode_t mode) { return LOCKED(do_mkdir(path, mode)); }
-
-static int op_symlink(const char *target, const char *path) { return LOCKED(vmfs_symlink(g.vol, target, path)); }
-
-static int do_readlink(const char *path, char *buf, size_t size)
-{
-    vmfs_ino_t ino;
-    int r = vmfs_lookup(g.vol, path, &ino);
-    if (r == 0) {
-        ssize_t n = vmfs_readlink(g.vol, ino, buf, size);
-        r = n < 0 ? (int)n : 0;
-    }
-    return r;
-}
-
-static int op_readlink(const char *path, char *buf, size_t size) { return LOCKED(do_readlink(path, buf, size)); }
-
-static int do_rename(const char *from, const char *to, unsigned flags)
-{
-    vmfs_ino_t ino;
+    struct vmfs_stat s;
     if (flags & RENAME_EXCHANGE)
         return -EINVAL;
-    if ((flags & RENAME_NOREPLACE) && vmfs_lookup(g.vol, to, &ino) == 0)
+    if ((flags & RENAME_NOREPLACE) && vmfs_lookup_at(g.vol, to_dir, to, &s) == 0)
         return -EEXIST;
-    return vmfs_rename(g.vol, from, to);
+    return logged(from, vmfs_rename_at(g.vol, from_dir, from, to_dir, to));
 }
 
-static int op_rename(const char *from, const char *to, unsigned flags)
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+                      const char *newname, unsigned int flags)
 {
-    return LOCKED(logged(from, do_rename(from, to, flags)));
-}
-static int op_link(const char *from, const char *to) { return LOCKED(vmfs_link(g.vol, from, to)); }
-
-static int with_ino(const char *path, struct fuse_file_info *fi, vmfs_ino_t *ino)
-{
-    if (fi) {
-        *ino = (vmfs_ino_t)fi->fh;
-        return 0;
-    }
-    return vmfs_lookup(g.vol, path, ino);
+    reply_err(req, LOCKED(do_rename(vino(parent), name, vino(newparent), newname, flags)));
 }
 
-static int do_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+static int do_link(vmfs_ino_t ino, vmfs_ino_t dir, const char *name, struct vmfs_stat *s)
 {
-    vmfs_ino_t ino;
-    int r = with_ino(path, fi, &ino);
-    return r < 0 ? r : vmfs_chmod(g.vol, ino, mode & 07777);
+    int r = vmfs_link_at(g.vol, ino, dir, name);
+    return r < 0 ? r : vmfs_stat(g.vol, ino, s);
 }
 
-static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi) { return LOCKED(do_chmod(path, mode, fi)); }
-
-static int do_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
-    vmfs_ino_t ino;
     struct vmfs_stat s;
-    int r = with_ino(path, fi, &ino);
-    if (r == 0)
-        r = vmfs_stat(g.vol, ino, &s);
-    if (r == 0)
-        r = vmfs_chown(g.vol, ino, uid == (uid_t)-1 ? s.uid : uid, gid == (gid_t)-1 ? s.gid : gid);
-    return r;
+    int r = LOCKED(do_link(vino(ino), vino(newparent), newname, &s));
+    reply_entry(req, r, &s);
 }
 
-static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+static int do_open(vmfs_ino_t ino, struct fuse_file_info *fi)
 {
-    return LOCKED(do_chown(path, uid, gid, fi));
+    int r = 0;
+    if (for_writing(fi))
+        r = vmfs_hold(g.vol, ino);
+    if (r == 0 && (fi->flags & O_TRUNC) && (r = vmfs_truncate(g.vol, ino, 0)) < 0)
+        vmfs_unhold(g.vol, ino);
+    if (r == 0)
+        fi->fh = ino;
+    return logged("open", r);
 }
 
-static uint32_t pick_time(const struct timespec *ts, uint32_t old)
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-    if (ts->tv_nsec == UTIME_OMIT)
-        return old;
-    if (ts->tv_nsec == UTIME_NOW)
-        return (uint32_t)time(NULL);
-    return (uint32_t)ts->tv_sec;
+    int r = LOCKED(do_open(vino(ino), fi));
+    if (r < 0)
+        reply_err(req, r);
+    else
+        fuse_reply_open(req, fi);
 }
 
-static int do_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+static int do_create(fuse_req_t req, vmfs_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi,
+                     struct vmfs_stat *s)
 {
     vmfs_ino_t ino;
-    struct vmfs_stat s;
-    int r = with_ino(path, fi, &ino);
+    int r = vmfs_mkfile_at(g.vol, parent, name, mode & 07777, &ino);
     if (r == 0)
-        r = vmfs_stat(g.vol, ino, &s);
-    if (r == 0) {
-        uint32_t now = (uint32_t)time(NULL);
-        uint32_t a = tv ? pick_time(&tv[0], s.atime) : now, m = tv ? pick_time(&tv[1], s.mtime) : now;
-        r = vmfs_utimes(g.vol, ino, a, m);
-    }
-    return r;
+        r = set_owner(req, parent, ino, false, mode);
+    if (r == 0 && for_writing(fi))
+        r = vmfs_hold(g.vol, ino);
+    if (r == 0 && (r = vmfs_stat(g.vol, ino, s)) < 0 && for_writing(fi))
+        vmfs_unhold(g.vol, ino);
+    if (r == 0)
+        fi->fh = ino;
+    return logged(name, r);
 }
 
-static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
 {
-    return LOCKED(do_utimens(path, tv, fi));
+    struct vmfs_stat s;
+    int r = LOCKED(do_create(req, vino(parent), name, mode, fi, &s));
+    if (r < 0) {
+        reply_err(req, r);
+        return;
+    }
+    struct fuse_entry_param e = { .ino = fino(s.ino), .generation = s.gen, .attr_timeout = ATTR_TIMEOUT,
+                                  .entry_timeout = ATTR_TIMEOUT };
+    fill_stat(&s, &e.attr);
+    fuse_reply_create(req, &e, fi);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)ino;
+    if (for_writing(fi)) {
+        pthread_mutex_lock(&g.lock);
+        vmfs_unhold(g.vol, (vmfs_ino_t)fi->fh);
+        pthread_mutex_unlock(&g.lock);
+    }
+    reply_err(req, 0);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    (void)ino;
+    pthread_mutex_lock(&g.lock);
+    ssize_t n = -ENOMEM;
+    if (size > g.iobuf_size) {
+        free(g.iobuf);
+        g.iobuf_size = 0;
+        if ((g.iobuf = malloc(size)) != NULL)
+            g.iobuf_size = size;
+    }
+    if (g.iobuf)
+        n = vmfs_pread(g.vol, (vmfs_ino_t)fi->fh, g.iobuf, size, (uint64_t)off);
+    if (n < 0)
+        reply_err(req, (int)n);
+    else
+        fuse_reply_buf(req, g.iobuf, (size_t)n);
+    pthread_mutex_unlock(&g.lock);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+                     struct fuse_file_info *fi)
+{
+    (void)ino;
+    ssize_t n = LOCKED(vmfs_pwrite(g.vol, (vmfs_ino_t)fi->fh, buf, size, (uint64_t)off));
+    if (n < 0)
+        reply_err(req, logged("write", (int)n));
+    else
+        fuse_reply_write(req, (size_t)n);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+    (void)ino, (void)datasync, (void)fi;
+    reply_err(req, LOCKED(vmfs_sync(g.vol)));
+}
+
+/* A directory is read whole at opendir; readdir hands it out by index. */
+struct dir_snapshot {
+    size_t n, cap;
+    bool failed;                /* out of memory */
+    struct dir_item {
+        char *name;
+        vmfs_ino_t ino;
+        uint32_t type;
+    } *items;
+};
+
+static int snap_one(void *ctx, const char *name, vmfs_ino_t ino, uint32_t type)
+{
+    struct dir_snapshot *d = ctx;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        struct dir_item *items = realloc(d->items, cap * sizeof *items);
+        if (!items)
+            return d->failed = true;
+        d->items = items;
+        d->cap = cap;
+    }
+    if (!(d->items[d->n].name = strdup(name)))
+        return d->failed = true;
+    d->items[d->n].ino = ino;
+    d->items[d->n++].type = type;
+    return 0;
+}
+
+static void snap_free(struct dir_snapshot *d)
+{
+    for (size_t i = 0; d && i < d->n; i++)
+        free(d->items[i].name);
+    if (d)
+        free(d->items);
+    free(d);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct dir_snapshot *d = calloc(1, sizeof *d);
+    int r = d ? LOCKED(vmfs_readdir(g.vol, vino(ino), snap_one, d)) : -ENOMEM;
+    if (r == 0 && d->failed)
+        r = -ENOMEM;
+    if (r < 0) {
+        snap_free(d);
+        reply_err(req, r);
+        return;
+    }
+    fi->fh = (uintptr_t)d;
+    fuse_reply_open(req, fi);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct dir_snapshot *d = (struct dir_snapshot *)(uintptr_t)fi->fh;
+    char *buf = malloc(size);
+    if (!buf) {
+        reply_err(req, -ENOMEM);
+        return;
+    }
+    size_t used = 0;
+    for (size_t i = (size_t)off; i < d->n; i++) {
+        struct stat st = { .st_ino = d->items[i].ino, .st_mode = type_bits(d->items[i].type) };
+        size_t need = fuse_add_direntry(req, buf + used, size - used, d->items[i].name, &st, (off_t)i + 1);
+        if (need > size - used)
+            break;
+        used += need;
+    }
+    fuse_reply_buf(req, buf, used);
+    free(buf);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    (void)ino;
+    snap_free((struct dir_snapshot *)(uintptr_t)fi->fh);
+    reply_err(req, 0);
+}
+
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+    op_fsync(req, ino, datasync, fi);
 }
 
 static int do_statfs(struct statvfs *st)
@@ -350,89 +480,93 @@ static int do_statfs(struct statvfs *st)
     return 0;
 }
 
-static int op_statfs(const char *path, struct statvfs *st)
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
-    (void)path;
-    return LOCKED(do_statfs(st));
+    (void)ino;
+    struct statvfs st;
+    int r = LOCKED(do_statfs(&st));
+    if (r < 0)
+        reply_err(req, r);
+    else
+        fuse_reply_statfs(req, &st);
 }
 
-static int do_fallocate(const char *path, int mode, off_t off, off_t len, struct fuse_file_info *fi)
+static int do_fallocate(vmfs_ino_t ino, int mode, off_t off, off_t len)
 {
-    vmfs_ino_t ino;
     struct vmfs_stat s;
     if (mode != 0)
         return -EOPNOTSUPP;
-    int r = with_ino(path, fi, &ino);
-    if (r == 0)
-        r = vmfs_stat(g.vol, ino, &s);
+    int r = vmfs_stat(g.vol, ino, &s);
     if (r == 0 && (uint64_t)(off + len) > s.size)
         r = vmfs_allocate(g.vol, ino, (uint64_t)(off + len), VMFS_ALLOC_ZEROEDTHICK);
     return r;
 }
 
-static int op_fallocate(const char *path, int mode, off_t off, off_t len, struct fuse_file_info *fi)
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len, struct fuse_file_info *fi)
 {
-    return LOCKED(do_fallocate(path, mode, off, len, fi));
+    (void)fi;
+    reply_err(req, LOCKED(do_fallocate(vino(ino), mode, off, len)));
 }
 
-static int put_xattr(const char *text, char *value, size_t size)
+/* The text of one of our attributes; -ENODATA for any other name. */
+static int xattr_text(vmfs_ino_t ino, const char *name, char *text, size_t size)
 {
-    size_t len = strlen(text);
-    if (size == 0)
-        return (int)len;
-    if (size < len)
-        return -ERANGE;
-    memcpy(value, text, len);
-    return (int)len;
-}
-
-static int do_getxattr(const char *path, const char *name, char *value, size_t size)
-{
-    char text[2048];
-    vmfs_ino_t ino;
-    int r = vmfs_lookup(g.vol, path, &ino);
+    struct vmfs_stat s;
+    int r = vmfs_stat(g.vol, ino, &s);
     if (r < 0)
         return r;
     if (strcmp(name, "user.vmfs.volume") == 0) {
         struct vmfs_info in;
         if ((r = vmfs_info(g.vol, &in)) < 0)
             return r;
-        snprintf(text, sizeof text,
+        snprintf(text, size,
                  "label=%s\nuuid=%s\nlvm_uuid=%s\nversion=%u.%u\nmode=%u\nblock_size=%" PRIu64
                  "\ncapacity=%" PRIu64 "\nfree=%" PRIu64 "\ntotal_blocks=%u\nfree_blocks=%u\npartitions=%u\ndevice=%s\n",
                  in.label, in.fs_uuid, in.lvm_uuid, in.version_major, in.version_minor, in.mode, in.block_size,
                  in.capacity, in.free_bytes, in.total_blocks, in.free_blocks, in.partitions, g.device);
-        return put_xattr(text, value, size);
+        return 0;
     }
-    if (strcmp(name, "user.vmfs.inode") == 0) {
-        if ((r = vmfs_describe(g.vol, ino, text, sizeof text)) < 0)
-            return r;
-        return put_xattr(text, value, size);
-    }
+    if (strcmp(name, "user.vmfs.inode") == 0)
+        return vmfs_describe(g.vol, ino, text, size);
     return -ENODATA;
 }
 
-static int op_getxattr(const char *path, const char *name, char *value, size_t size)
+static void reply_xattr(fuse_req_t req, const char *value, size_t len, size_t size)
 {
-    return LOCKED(do_getxattr(path, name, value, size));
-}
-
-static int op_listxattr(const char *path, char *list, size_t size)
-{
-    (void)path;
-    static const char names[] = "user.vmfs.volume\0user.vmfs.inode";
     if (size == 0)
-        return sizeof names;
-    if (size < sizeof names)
-        return -ERANGE;
-    memcpy(list, names, sizeof names);
-    return sizeof names;
+        fuse_reply_xattr(req, len);
+    else if (size < len)
+        reply_err(req, -ERANGE);
+    else
+        fuse_reply_buf(req, value, len);
 }
 
-static int do_setxattr(const char *path, const char *name, const char *value, size_t size)
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
-    vmfs_ino_t ino;
-    int r = vmfs_lookup(g.vol, path, &ino);
+    char text[2048];
+    /* The kernel asks for security.capability before every write. */
+    if (strncmp(name, "user.vmfs.", 10) != 0) {
+        reply_err(req, -ENODATA);
+        return;
+    }
+    int r = LOCKED(xattr_text(vino(ino), name, text, sizeof text));
+    if (r < 0)
+        reply_err(req, r);
+    else
+        reply_xattr(req, text, strlen(text), size);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+    (void)ino;
+    static const char names[] = "user.vmfs.volume\0user.vmfs.inode";
+    reply_xattr(req, names, sizeof names, size);
+}
+
+static int do_setxattr(vmfs_ino_t ino, const char *name, const char *value, size_t size)
+{
+    struct vmfs_stat s;
+    int r = vmfs_stat(g.vol, ino, &s);
     if (r < 0)
         return r;
     if (strcmp(name, "user.vmfs.allocate") != 0)
@@ -457,10 +591,14 @@ static int do_setxattr(const char *path, const char *name, const char *value, si
     return -EINVAL;
 }
 
-static int op_setxattr(const char *path, const char *name, const char *value, size_t size, int flags)
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size, int flags)
 {
     (void)flags;
-    return LOCKED(do_setxattr(path, name, value, size));
+    int r = LOCKED(do_setxattr(vino(ino), name, value, size));
+    /* Allocation changed the size and contents behind the kernel's back. */
+    if (r == 0)
+        fuse_lowlevel_notify_inval_inode(g.se, ino, 0, 0);
+    reply_err(req, r);
 }
 
 static void *ticker(void *arg)
@@ -478,26 +616,20 @@ static void *ticker(void *arg)
     }
 }
 
-static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+static void op_init(void *data, struct fuse_conn_info *conn)
 {
-    cfg->use_ino = 1;
-    cfg->kernel_cache = 0;
+    (void)data;
     /* Fewer, larger requests: whole 1 MiB file blocks at a time, and
      * open(O_TRUNC) in one request. */
     conn->max_write = 1u << 20;
     conn->max_readahead = 1u << 20;
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
-    /* FUSE's path-based API gives each name of a hard-linked file its own
-     * kernel inode, and allocation requests change sizes behind the
-     * kernel's back: cached attributes could be stale. */
-    cfg->attr_timeout = 0;
-    /* ... and with no cached attributes, auto_inval_data would cost a
-     * GETATTR before every read. */
+    /* Cached pages are dropped at each open (no keep_cache), so the
+     * kernel need not compare mtimes to invalidate them. */
     conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
     if (!g.read_only)
         pthread_create(&g.ticker, NULL, ticker, NULL);
-    return NULL;
 }
 
 static void op_destroy(void *data)
@@ -513,8 +645,13 @@ static void op_destroy(void *data)
     g.vol = NULL;
 }
 
-static const struct fuse_operations ops = {
+static const struct fuse_lowlevel_ops ops = {
+    .init = op_init,
+    .destroy = op_destroy,
+    .lookup = op_lookup,
+    .forget = op_forget,
     .getattr = op_getattr,
+    .setattr = op_setattr,
     .readlink = op_readlink,
     .mkdir = op_mkdir,
     .unlink = op_unlink,
@@ -522,25 +659,72 @@ static const struct fuse_operations ops = {
     .symlink = op_symlink,
     .rename = op_rename,
     .link = op_link,
-    .chmod = op_chmod,
-    .chown = op_chown,
-    .truncate = op_truncate,
     .open = op_open,
-    .release = op_release,
     .read = op_read,
     .write = op_write,
-    .statfs = op_statfs,
+    .release = op_release,
     .fsync = op_fsync,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .releasedir = op_releasedir,
+    .fsyncdir = op_fsyncdir,
+    .statfs = op_statfs,
     .setxattr = op_setxattr,
     .getxattr = op_getxattr,
     .listxattr = op_listxattr,
-    .readdir = op_readdir,
-    .init = op_init,
-    .destroy = op_destroy,
     .create = op_create,
-    .utimens = op_utimens,
     .fallocate = op_fallocate,
 };
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The request loop, in one thread.  After each request it keeps reading
+ * the device for a short while before it sleeps: a program creating many
+ * small files sends its next request within microseconds, and finding it
+ * awake saves a wake-up of this thread (an inter-processor interrupt, on
+ * a virtual machine an exit) for each of them.
+ */
+#define SPIN_NS 50000u
+
+static int request_loop(struct fuse_session *se)
+{
+    int fd = fuse_session_fd(se);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return fuse_session_loop(se);
+    struct fuse_buf buf = { .mem = NULL };
+    uint64_t last = 0;
+    int r = 0;
+    while (!fuse_session_exited(se)) {
+        r = fuse_session_receive_buf(se, &buf);
+        if (r == -EAGAIN) {
+            if (now_ns() - last > SPIN_NS) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                poll(&p, 1, -1);
+                last = now_ns();
+            }
+            r = 0;
+            continue;
+        }
+        if (r == -EINTR) {
+            r = 0;
+            continue;
+        }
+        if (r <= 0)
+            break;
+        fuse_session_process_buf(se, &buf);
+        last = now_ns();
+    }
+    free(buf.mem);
+    fuse_session_reset(se);
+    return r < 0 ? r : 0;
+}
 
 static void usage(FILE *out)
 {
@@ -576,20 +760,42 @@ int main(int argc, char **argv)
         fprintf(stderr, "vmfs-fuse: %s\n", err);
         return 1;
     }
+    if (vmfs_lookup(g.vol, "/", &g.root) < 0) {
+        fprintf(stderr, "vmfs-fuse: %s: %s\n", g.device, vmfs_error(g.vol));
+        vmfs_close(g.vol);
+        return 1;
+    }
     /* FUSE gets: program, mountpoint, our fixed options, the user's. */
     char **fargv = calloc((size_t)argc + 8, sizeof *fargv);
     int fargc = 0;
     fargv[fargc++] = argv[0];
     fargv[fargc++] = (char *)mountpoint;
-    fargv[fargc++] = "-s";
     fargv[fargc++] = "-o";
     fargv[fargc++] = g.read_only ? "ro,default_permissions,fsname=vmfs,subtype=vmfs"
                                  : "default_permissions,fsname=vmfs,subtype=vmfs";
     for (int k = i + 2; k < argc; k++)
         fargv[fargc++] = argv[k];
-    int rc = fuse_main(fargc, fargv, &ops, NULL);
+    struct fuse_args args = FUSE_ARGS_INIT(fargc, fargv);
+    struct fuse_cmdline_opts opts = { 0 };
+    int rc = 1;
+    if (fuse_parse_cmdline(&args, &opts) != 0 || !opts.mountpoint) {
+        usage(stderr);
+    } else if ((g.se = fuse_session_new(&args, &ops, sizeof ops, NULL)) != NULL) {
+        if (fuse_set_signal_handlers(g.se) == 0) {
+            if (fuse_session_mount(g.se, opts.mountpoint) == 0) {
+                fuse_daemonize(opts.foreground);
+                rc = request_loop(g.se) ? 1 : 0;     /* one thread: requests in order, no hand-offs */
+                fuse_session_unmount(g.se);
+            }
+            fuse_remove_signal_handlers(g.se);
+        }
+        fuse_session_destroy(g.se);
+    }
+    free(opts.mountpoint);
+    fuse_opt_free_args(&args);
     if (g.vol)
-        vmfs_close(g.vol);      /* fuse_main failed before init */
+        vmfs_close(g.vol);      /* the session failed before init */
     free(fargv);
+    free(g.iobuf);
     return rc;
 }

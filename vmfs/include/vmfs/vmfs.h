@@ -52,6 +52,7 @@ struct vmfs_stat {
     uint64_t blk_size;
     uint32_t zla, tbz_blocks;
     uint32_t atime, mtime, ctime;
+    uint32_t gen;               /* generation of the file descriptor slot */
 };
 
 struct vmfs_info {
@@ -93,6 +94,18 @@ int vmfs_unlink(struct vmfs_volume *vol, const char *path);
 int vmfs_rmdir(struct vmfs_volume *vol, const char *path);
 int vmfs_rename(struct vmfs_volume *vol, const char *from, const char *to);
 int vmfs_link(struct vmfs_volume *vol, const char *existing, const char *path);
+/* The same by directory and name (FUSE's low-level requests): no path
+ * walk from the root.  vmfs_lookup_at fills *st of the file found. */
+int vmfs_lookup_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name, struct vmfs_stat *st);
+int vmfs_mkfile_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name, uint32_t mode, vmfs_ino_t *ino);
+int vmfs_mkdir_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name, uint32_t mode, vmfs_ino_t *ino);
+int vmfs_symlink_at(struct vmfs_volume *vol, const char *target, vmfs_ino_t dir, const char *name,
+                    vmfs_ino_t *ino);
+int vmfs_unlink_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name);
+int vmfs_rmdir_at(struct vmfs_volume *vol, vmfs_ino_t dir, const char *name);
+int vmfs_rename_at(struct vmfs_volume *vol, vmfs_ino_t from_dir, const char *from, vmfs_ino_t to_dir,
+                   const char *to);
+int vmfs_link_at(struct vmfs_volume *vol, vmfs_ino_t ino, vmfs_ino_t dir, const char *name);
 ssize_t vmfs_pread(struct vmfs_volume *vol, vmfs_ino_t ino, void *buf, size_t len, uint64_t off);
 ssize_t vmfs_pwrite(struct vmfs_volume *vol, vmfs_ino_t ino, const void *buf, size_t len, uint64_t off);
 int vmfs_truncate(struct vmfs_volume *vol, vmfs_ino_t ino, uint64_t size);
