@@ -23,3 +23,6 @@ $(BUILD)/tests/unit/vmx_vga: $(VMX_DEVICE_H) vmx/devices/vga_text.h
 UNIT_TESTS += vmx_pci
 vmx_pci_SRCS := tests/unit/test_vmx_pci.c vmx/devices/pci_host.c vmx/devices/pci_config.c vmx/devices/device.c
 $(BUILD)/tests/unit/vmx_pci: $(VMX_DEVICE_H) vmx/devices/pci_host.h vmx/devices/pci_config.h
+UNIT_TESTS += vmx_vm_config
+vmx_vm_config_SRCS := tests/unit/test_vmx_vm_config.c vmx/config/vm_config.c vmx/config/vmx_dict.c
+$(BUILD)/tests/unit/vmx_vm_config: vmx/config/vm_config.h vmx/config/vmx_dict.h
