@@ -26,3 +26,7 @@ $(BUILD)/tests/unit/vmx_pci: $(VMX_DEVICE_H) vmx/devices/pci_host.h vmx/devices/
 UNIT_TESTS += vmx_vm_config
 vmx_vm_config_SRCS := tests/unit/test_vmx_vm_config.c vmx/config/vm_config.c vmx/config/vmx_dict.c
 $(BUILD)/tests/unit/vmx_vm_config: vmx/config/vm_config.h vmx/config/vmx_dict.h
+UNIT_TESTS += vmx_bus
+vmx_bus_SRCS := tests/unit/test_vmx_bus.c vmx/core/vmx_bus.c vmx/devices/uart16550.c vmx/devices/vga_text.c \
+                vmx/devices/pci_host.c vmx/devices/pci_config.c vmx/devices/device.c
+$(BUILD)/tests/unit/vmx_bus: vmx/core/vmx_bus.h $(VMX_DEVICE_H) vmx/devices/pci_host.h vmx/devices/pci_config.h
