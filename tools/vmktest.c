@@ -51,6 +51,7 @@ enum { I_NTFN = 4060 };
  */
 extern const unsigned char model_child_start[], model_child_end[];
 extern const unsigned char model_child2_start[], model_child2_end[];
+extern const unsigned char model_child3_start[], model_child3_handler[], model_child3_end[];
 __asm__(".pushsection .rodata\n"
         "model_child_start:\n"
         "  mov $0x5004, %dx\n"
@@ -79,6 +80,33 @@ __asm__(".pushsection .rodata\n"
         "2: pause\n"
         "  jmp 2b\n"
         "model_child2_end:\n"
+        /* Third part, at 0x5C00 with its handler after it: an IDT (built by the console at 0x6200,
+         * its pointer at 0x6100) whose vector 0x41 counts at 0x6010 and
+         * EOIs, its local APIC enabled, pin 9 of its I/O APIC routed
+         * level-triggered to 0x41. */
+        "model_child3_start:\n"
+        "  cli\n"
+        "  mov $0x6ff0, %rsp\n"
+        "  lidt 0x6100\n"
+        "  mov $0xfec00000, %eax\n"
+        "  movl $0x22, (%rax)\n"
+        "  movl $0x8041, 0x10(%rax)\n"
+        "  movl $0x23, (%rax)\n"
+        "  movl $0, 0x10(%rax)\n"
+        "  mov $0xfee000f0, %eax\n"    /* its local APIC on: SVR */
+        "  movl $0x1ff, (%rax)\n"
+        "  movl $0x600d0003, 0x6014\n"
+        "  sti\n"
+        "3: hlt\n"
+        "  jmp 3b\n"
+        "model_child3_handler:\n"
+        "  incl 0x6010\n"
+        "  push %rax\n"
+        "  mov $0xfee000b0, %eax\n"
+        "  movl $0, (%rax)\n"
+        "  pop %rax\n"
+        "  iretq\n"
+        "model_child3_end:\n"
         ".popsection\n");
 
 static sk_cptr_t irq_handler_for(const struct sk_system_bootinfo_result *bi, unsigned gsi);
@@ -227,6 +255,29 @@ static uint64_t console_kernel_code(void)
  * whose shared page the console maps, its notification watched on
  * /dev/vmkernel, and the child's accesses served from read() events.
  */
+/* Stop the child, wait until it is off its CPU, and move its RIP. */
+static void stop_and_move(sk_cptr_t vcpu, uint64_t rip, const char *what)
+{
+    char name[80];
+    snprintf(name, sizeof name, "%s: stop the child", what);
+    expect(sk_vcpu_stop(vcpu), SK_OK, name);
+    struct sk_vcpu_read_reg_result r = { 0 };
+    long e = SK_E_BUSY;
+    for (int i = 0; i < 50 && (e = sk_vcpu_read_reg(vcpu, SK_REG_RIP, &r)) == SK_E_BUSY; i++) {
+        struct timespec ts = { 0, 100000000 };
+        nanosleep(&ts, NULL);
+    }
+    check(e == SK_OK, "%s: stopped, its RIP reads (%#llx)", what, (unsigned long long)r.value);
+    snprintf(name, sizeof name, "%s: move its RIP to %#llx", what, (unsigned long long)rip);
+    expect(sk_vcpu_write_reg(vcpu, SK_REG_RIP, rip), SK_OK, name);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
+    nanosleep(&ts, NULL);
+}
+
 /*
  * The RTC's line assigned to the child, which routes pin 8 of its I/O APIC
  * (the second part of its code, reached by stopping it and moving its
@@ -241,18 +292,11 @@ static void test_assign_irq(const struct sk_system_bootinfo_result *bi, volatile
     q[0x2000 / 8 + 3] = 0x7003;                          /* PDPT[3] -> a PD for 3-4 GiB */
     q[0x7000 / 8 + (0xFEC00000u >> 21 & 511)] = 0xFEC00000u | 0x83;
     memcpy((void *)(ram + 0x5800), model_child2_start, (size_t)(model_child2_end - model_child2_start));
-    expect(sk_vcpu_stop(M_VCPU), SK_OK, "assign: stop the child");
-    struct sk_vcpu_read_reg_result rip = { 0 };
-    long e = SK_E_BUSY;
-    for (int i = 0; i < 50 && (e = sk_vcpu_read_reg(M_VCPU, SK_REG_RIP, &rip)) == SK_E_BUSY; i++) {
-        struct timespec ts = { 0, 100000000 };
-        nanosleep(&ts, NULL);
-    }
-    check(e == SK_OK, "assign: stopped, its RIP reads (%#llx)", (unsigned long long)rip.value);
-    expect(sk_vcpu_write_reg(M_VCPU, SK_REG_RIP, 0x5800), SK_OK, "assign: move its RIP to its second part");
+    stop_and_move(M_VCPU, 0x5800, "assign");
     expect(sk_domain_assign_irq(M_DOM, M_NTFN), SK_E_INVALID_CAPABILITY, "assign: an IRQ handler is needed");
     expect(sk_domain_assign_irq(M_DOM, rtc), SK_OK, "assign: GSI 8 to the child");
     expect(sk_irq_handler_bind(rtc, M_NTFN), SK_E_BUSY, "assign: a line a domain owns cannot be bound");
+    expect(sk_domain_set_irq_line(M_DOM, 8, 1), SK_E_BUSY, "assign: nor driven by a device model");
     expect(sk_vcpu_start(M_VCPU), SK_OK, "assign: start it again");
     for (int i = 0; i < 50 && results[3] != 0x1234ABCD; i++) {
         struct timespec ts = { 0, 100000000 };
@@ -280,6 +324,43 @@ static void test_assign_irq(const struct sk_system_bootinfo_result *bi, volatile
     check(after.count >= before.count + 3, "assign: the RTC's interrupts went to the child's line (%llu, then %llu)",
           (unsigned long long)before.count, (unsigned long long)after.count);
     expect(sk_domain_assign_irq(SK_CAP_SELF_DOMAIN, rtc), SK_OK, "assign: GSI 8 back to the console");
+}
+
+/*
+ * DOMAIN set_irq_line, as vmware-vmx drives a device's wire: the child
+ * routes pin 9 level-triggered; while the line is asserted its handler
+ * runs again after each EOI, and once deasserted it stops.
+ */
+static void test_irq_line(volatile unsigned char *ram)
+{
+    volatile uint32_t *results = (volatile uint32_t *)(ram + 0x6000);
+    volatile uint64_t *q = (volatile uint64_t *)ram;
+    q[0x7000 / 8 + (0xFEE00000u >> 21 & 511)] = 0xFEE00000u | 0x83;     /* the local APIC */
+    memcpy((void *)(ram + 0x5C00), model_child3_start, (size_t)(model_child3_end - model_child3_start));
+    uint64_t handler = 0x5C00 + (uint64_t)(model_child3_handler - model_child3_start), gate = 0x6200 + 0x41 * 16;
+    q[gate / 8] = (handler & 0xFFFF) | 0x10ull << 16 | 0x8Eull << 40 | (handler >> 16 & 0xFFFF) << 48;
+    q[gate / 8 + 1] = handler >> 32;
+    *(volatile uint16_t *)(ram + 0x6100) = 256 * 16 - 1;
+    *(volatile uint64_t *)(ram + 0x6102) = 0x6200;
+    results[4] = 0;
+    expect(sk_domain_set_irq_line(SK_CAP_SELF_DOMAIN, 5, 1), SK_E_ILLEGAL_OPERATION,
+           "irq line: not for the console's own domain");
+    expect(sk_domain_set_irq_line(M_DOM, SK_EVENT_GSI_FIRST, 1), SK_E_RANGE, "irq line: GSI 24 is an event line");
+    expect(sk_domain_set_irq_line(M_DOM, 9, 2), SK_E_INVALID_ARGUMENT, "irq line: a level is 0 or 1");
+    stop_and_move(M_VCPU, 0x5C00, "irq line");
+    expect(sk_vcpu_start(M_VCPU), SK_OK, "irq line: start it again");
+    for (int i = 0; i < 50 && results[5] != 0x600D0003; i++)
+        sleep_ms(100);
+    check(results[5] == 0x600D0003 && results[4] == 0, "irq line: the child routed pin 9 and took nothing yet");
+    expect(sk_domain_set_irq_line(M_DOM, 9, 1), SK_OK, "irq line: assert pin 9");
+    for (int i = 0; i < 50 && results[4] < 2; i++)
+        sleep_ms(100);
+    expect(sk_domain_set_irq_line(M_DOM, 9, 0), SK_OK, "irq line: deassert it");
+    uint32_t taken = results[4];
+    check(taken >= 2, "irq line: a level-triggered line interrupts again after each EOI while asserted (%u)", taken);
+    sleep_ms(300);
+    uint32_t later = results[4];
+    check(later <= taken + 1, "irq line: and stops once deasserted (%u, then %u)", taken, later);
 }
 
 static void test_device_model(sk_cptr_t ut, const struct sk_system_bootinfo_result *bi)
@@ -396,6 +477,7 @@ static void test_device_model(sk_cptr_t ut, const struct sk_system_bootinfo_resu
     expect(sk_vcpu_inject(M_VCPU, 6, SK_EVENT_EXCEPTION, 0), SK_E_BUSY, "model: an exception only when stopped");
     expect(sk_notification_bind_line(M_NTFN, 23), SK_E_RANGE, "model: GSI 23 is not an event line");
     test_assign_irq(bi, ram);
+    test_irq_line(ram);
 
     /* Destroying the child and revoking give everything back. */
     expect(sk_domain_destroy(M_DOM), SK_OK, "model: destroy the child");

@@ -12,6 +12,7 @@
 #include <skerry/ioreq.h>
 #include <skerry/irq_passthrough.h>
 #include <skerry/log.h>
+#include <skerry/vdev_platform.h>
 #include <skerry/vioapic.h>
 #include <public/skerry/invocations.h>
 #include "cap_system.h"
@@ -74,6 +75,22 @@ long cap_irq_assign(struct domain *d, const struct cap *irq, struct cap_reply *r
     if (!irq_passthrough_assign(o->gsi, d))
         return cap_fail(r, SK_E_ILLEGAL_OPERATION, 0);
     log_info("GSI %u: assigned to dom%u %s", o->gsi, d->id, d->name);
+    return SK_OK;
+}
+
+/* DOMAIN set_irq_line: a device model's wire into d's I/O APIC.  The
+ * event lines (SK_EVENT_GSI_FIRST..) are notifications', not devices'. */
+long cap_irq_set_line(struct domain *d, const sk_word_t *a, struct cap_reply *r)
+{
+    if (!d->cap_built || d->dying)
+        return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+    if (a[0] >= SK_EVENT_GSI_FIRST)
+        return cap_fail(r, SK_E_RANGE, 0);
+    if (a[1] > 1)
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, 1);
+    if (irq_passthrough_line_owner((unsigned)a[0]) == d)
+        return cap_fail(r, SK_E_BUSY, 0);          /* a machine line drives that pin */
+    vdev_ioapic_set_irq(d, (unsigned)a[0], a[1] != 0);
     return SK_OK;
 }
 

@@ -46,6 +46,7 @@ struct kobject *cap_irq_object(unsigned gsi);
 long cap_irq_invoke(struct cap *c, uint64_t label, struct cte *const *caps, struct cap_reply *r);
 void cap_irq_notification_gone(const struct notification *n);
 long cap_irq_assign(struct domain *d, const struct cap *irq, struct cap_reply *r);
+long cap_irq_set_line(struct domain *d, const sk_word_t *a, struct cap_reply *r);
 
 /* The capability lock, for what the vmkernel does outside a hypercall
  * (an interrupt signalling a notification). */

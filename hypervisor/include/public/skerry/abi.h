@@ -175,6 +175,13 @@ enum sk_vcpu_reg {
  * start.  Deleting the last capability to a domain (or DOMAIN destroy)
  * ends it.
  *
+ * DOMAIN set_irq_line(gsi, level): a device model drives an interrupt
+ * line of a capability-built domain's I/O APIC, as a device's wire would:
+ * level 1 asserts it, 0 deasserts it (an edge-triggered pin takes the
+ * rising edge, a level-triggered one interrupts again after EOI while it
+ * stays asserted).  SK_E_RANGE: gsi past the device lines (0..23);
+ * SK_E_BUSY: the line is a machine line assigned to the domain.
+ *
  * DOMAIN assign_irq(irq_handler, grant right): the line's interrupts go to
  * the domain's I/O APIC pin of that number (as it programs it) instead of
  * the console's; assigned to the console's own domain it comes back, as
