@@ -25,7 +25,7 @@ fuzz_insn_decode_SRCS := tests/fuzz/fuzz_insn_decode.c hypervisor/arch/x86_64/in
 fuzz_cmdline_SRCS     := tests/fuzz/fuzz_cmdline.c hypervisor/core/cmdline.c
 fuzz_vmfs_meta_SRCS   := tests/fuzz/fuzz_vmfs_meta.c $(filter-out vmfs/lib/vmdk_descriptor.c,$(wildcard vmfs/lib/*.c))
 fuzz_vmdk_SRCS        := tests/fuzz/fuzz_vmdk.c vmfs/lib/vmdk_descriptor.c
-fuzz_vmx_dict_SRCS    := tests/fuzz/fuzz_vmx_dict.c vmx/config/vmx_dict.c
+fuzz_vmx_dict_SRCS    := tests/fuzz/fuzz_vmx_dict.c vmx/config/vmx_dict.c vmx/config/vm_config.c
 
 FUZZ_TARGETS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target for the .vmx dictionary: parse anything; what parses
  * must write back to exactly the input and parse again to the same
- * entries.  A set and a remove on what parsed must keep it parseable. */
+ * entries, and vm_config must read it as a VM or refuse it with a message
+ * naming a key.  A set and a remove on what parsed must keep it parseable. */
 #include <string.h>
 #include <errno.h>
 
 #include "fuzz.h"
+#include "../../vmx/config/vm_config.h"
 #include "../../vmx/config/vmx_dict.h"
 
 static void same_entries(const struct vmx_dict *a, const struct vmx_dict *b)
@@ -46,6 +48,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT((size_t)n == size && !memcmp(text, data, size));
     same_entries(d, again);
     vmx_dict_free(again);
+
+    static struct vm_config cfg;
+    char why[512] = "";
+    if (vm_config_read(d, "/vmfs/volumes/ds/vm/vm.vmx", &cfg, why, sizeof why) < 0)
+        FUZZ_ASSERT(why[0] != '\0');
+    else
+        FUZZ_ASSERT(cfg.kernel[0] == '/' && cfg.numvcpus >= 1 && cfg.numvcpus <= VM_CONFIG_MAX_VCPUS &&
+                    cfg.memsize_mb % 4 == 0);
 
     /* Change the first entry's value to something needing escapes, drop
      * the last name: the result must still read back as it now stands. */

@@ -128,6 +128,12 @@ put("vmx_dict", 0, b'#!/usr/bin/vmware\n.encoding = "UTF-8"\nconfig.version = "8
                    b'annotation = "one|0Atwo|7Cthree|22"\n')
 put("vmx_dict", 1, b'\xef\xbb\xbfa = b\r\n# c\r\n\r\nB = "x|y|7c"\r\nA = "dup"')
 put("vmx_dict", 2, b'/net/vswitch/child[0000]/name = "vSwitch0"\n/net/vswitch/child[0000]/numPorts = "64"\n')
+put("vmx_dict", 3, b'displayName = "vm1"\nmemsize = "256"\nnumvcpus = "2"\nskerry.kernel = "vmlinuz"\n'
+                   b'skerry.initrd = "initrd.img"\nserial0.present = "TRUE"\nserial0.fileName = "serial.log"\n'
+                   b'serial1.present = "TRUE"\nserial1.fileType = "network"\nserial1.fileName = "telnet://:5001"\n'
+                   b'scsi0.present = "TRUE"\nscsi0.virtualDev = "pvscsi"\nscsi0:0.present = "TRUE"\n'
+                   b'scsi0:0.fileName = "vm1.vmdk"\nethernet0.present = "TRUE"\nethernet0.virtualDev = "vmxnet3"\n'
+                   b'ethernet0.addressType = "static"\nethernet0.address = "00:50:56:00:00:01"\n')
 
 # VMFS metadata patches: [region][offset u16][length][bytes]; an empty
 # input opens the pristine volume.

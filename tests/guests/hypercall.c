@@ -236,16 +236,6 @@ static const uint8_t child_code[] = {
     0xFB, 0xF4, 0xEB, 0xFD,                         /* sti; 3: hlt; jmp 3b */
 };
 
-/* Whether SYSTEM domain_info still lists domain id. */
-static bool domain_listed(uint64_t id)
-{
-    struct sk_system_domain_info_result d = { 0 };
-    for (uint64_t i = 0; sk_system_domain_info(SK_CAP_SYSTEM, i, &d) == SK_OK; i++)
-        if (d.id == id)
-            return true;
-    return false;
-}
-
 static void test_child_domain(void)
 {
     const sk_cptr_t ut = SK_CAP_FIRST_BOOT;
@@ -322,7 +312,7 @@ static void test_child_domain(void)
     t0 = now_us();
     bool gone;
     do {
-        gone = !domain_listed(di.id);
+        gone = !sk_domain_listed(SK_CAP_SYSTEM, di.id);
         sk_system_info(SK_CAP_SYSTEM, &after);
     } while ((!gone || after.mem_free < before.mem_free) && now_us() - t0 < 5000000);
     check(gone, "child: domain %lu has left the domain table", di.id);

@@ -174,52 +174,38 @@ static bool locate(struct pvscsi_xfer *x, uint64_t off, size_t n, uint64_t *gpa,
     return true;
 }
 
-static bool to_initiator(void *ctx, uint64_t off, const void *buf, size_t n)
+/* Move n bytes at offset off of the request's data buffer: out to the
+ * guest, or from it into in (the other is NULL).  A transfer against the
+ * request's direction or outside its buffer ends it with a host error. */
+static bool transfer(struct pvscsi_xfer *x, uint64_t off, const uint8_t *out, uint8_t *in, size_t n)
 {
-    struct pvscsi_xfer *x = ctx;
-    const uint8_t *p = buf;
-
-    if (x->flags & (PVSCSI_FLAG_CMD_DIR_NONE | PVSCSI_FLAG_CMD_DIR_TODEVICE)) {
+    uint32_t wrong_way = PVSCSI_FLAG_CMD_DIR_NONE | (out ? PVSCSI_FLAG_CMD_DIR_TODEVICE : PVSCSI_FLAG_CMD_DIR_TOHOST);
+    if (x->flags & wrong_way) {
         x->fault = PVSCSI_BTSTAT_BADMSG;
         return false;
     }
-    while (n) {
+    for (size_t done = 0; done < n;) {
         uint64_t gpa;
         size_t k;
 
-        if (!locate(x, off, n, &gpa, &k) || !dma_write(x->s, gpa, p, k)) {
+        if (!locate(x, off + done, n - done, &gpa, &k) ||
+            !(out ? dma_write(x->s, gpa, out + done, k) : dma_read(x->s, gpa, in + done, k))) {
             x->fault = PVSCSI_BTSTAT_INVPARAM;
             return false;
         }
-        p += k;
-        off += k;
-        n -= k;
+        done += k;
     }
     return true;
 }
 
+static bool to_initiator(void *ctx, uint64_t off, const void *buf, size_t n)
+{
+    return transfer(ctx, off, buf, NULL, n);
+}
+
 static bool from_initiator(void *ctx, uint64_t off, void *buf, size_t n)
 {
-    struct pvscsi_xfer *x = ctx;
-    uint8_t *p = buf;
-
-    if (x->flags & (PVSCSI_FLAG_CMD_DIR_NONE | PVSCSI_FLAG_CMD_DIR_TOHOST)) {
-        x->fault = PVSCSI_BTSTAT_BADMSG;
-        return false;
-    }
-    while (n) {
-        uint64_t gpa;
-        size_t k;
-
-        if (!locate(x, off, n, &gpa, &k) || !dma_read(x->s, gpa, p, k)) {
-            x->fault = PVSCSI_BTSTAT_INVPARAM;
-            return false;
-        }
-        p += k;
-        off += k;
-        n -= k;
-    }
-    return true;
+    return transfer(ctx, off, NULL, buf, n);
 }
 
 /* ---- Requests ---- */

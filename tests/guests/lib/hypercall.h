@@ -36,4 +36,15 @@ static inline long sk_guest_invoke(sk_cptr_t cap, sk_msginfo_t info, sk_word_t m
 #define SK_INVOKE(cap, info, mr) sk_guest_invoke(cap, info, mr)
 #include <public/skerry/invocations.h>
 
+/* Whether SYSTEM domain_info (through the cspace's SYSTEM capability in
+ * slot `system`) still lists domain id. */
+static inline int sk_domain_listed(sk_cptr_t system, uint64_t id)
+{
+    struct sk_system_domain_info_result d = { 0 };
+    for (uint64_t i = 0; sk_system_domain_info(system, i, &d) == SK_OK; i++)
+        if (d.id == id)
+            return 1;
+    return 0;
+}
+
 #endif
