@@ -9,7 +9,8 @@ VMKERNEL_ELF := $(BUILD)/vmkernel.elf
 VMKERNEL_ELF64 := $(BUILD)/obj/vmkernel64.elf
 
 VMK_SRCS := $(wildcard hypervisor/arch/x86_64/*.c hypervisor/arch/x86_64/*/*.c \
-                       hypervisor/core/*.c hypervisor/vdev/*.c hypervisor/lib/*.c)
+                       hypervisor/core/*.c hypervisor/vdev/*.c hypervisor/lib/*.c \
+                       lib/boot/*.c)
 VMK_ASM  := $(wildcard hypervisor/arch/x86_64/*.S hypervisor/arch/x86_64/*/*.S)
 VMK_OBJS := $(patsubst %.c,$(VMK_OBJ_DIR)/%.o,$(VMK_SRCS)) \
             $(patsubst %.S,$(VMK_OBJ_DIR)/%.o,$(VMK_ASM))
@@ -20,7 +21,7 @@ VMK_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-pic -fno
               -mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-stack-protector \
               -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-builtin-malloc \
               -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(shell gcc -print-file-name=include) \
-              -Ihypervisor/include -Ihypervisor/arch/x86_64/include -MMD -MP
+              -Ihypervisor/include -Ihypervisor/arch/x86_64/include -Ilib/boot/include -MMD -MP
 VMK_ASFLAGS := -Ihypervisor/arch/x86_64/include -MMD -MP
 VMK_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
                -T hypervisor/arch/x86_64/linker.ld

@@ -15,8 +15,8 @@
 #include <arch/platform.h>
 #include <arch/pt_entry.h>
 #include <arch/svm.h>
-#include <skerry/acpi_build.h>
-#include <skerry/bzimage.h>
+#include <boot/acpi_build.h>
+#include <boot/bzimage.h>
 #include <skerry/cmdline.h>
 #include <skerry/console.h>
 #include <skerry/domain.h>
@@ -29,7 +29,7 @@
 #include <skerry/pvpanic.h>
 #include <skerry/sched.h>
 #include <skerry/vdev_platform.h>
-#include <skerry/zeropage.h>
+#include <boot/zeropage.h>
 
 #define MAX_HOLES        16
 #define BOOT_AREA_SIZE   (1ull << 20)

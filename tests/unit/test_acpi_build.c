@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Host unit tests for the ACPI table builder (vdev/acpi_build.c).  Tables
+ * Host unit tests for the ACPI table builder (lib/boot/acpi_build.c).  Tables
  * are built into a fake physical memory and read back the way an OS does:
  * RSDP -> XSDT -> tables, with a small MADT walker written here from the
  * ACPI 6.5 specification (5.2.5.3 RSDP, 5.2.6 header, 5.2.8 XSDT, 5.2.9
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arch/acpi_parse.h>
-#include <skerry/acpi_build.h>
+#include <boot/acpi_build.h>
 #include "check.h"
 
 #define MEM_SIZE  0x200000u

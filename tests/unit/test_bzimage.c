@@ -8,7 +8,7 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include <skerry/bzimage.h>
+#include <boot/bzimage.h>
 #include "check.h"
 
 #define SETUP_SECTS 4

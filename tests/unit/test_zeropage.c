@@ -7,7 +7,7 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include <skerry/zeropage.h>
+#include <boot/zeropage.h>
 #include "check.h"
 
 #define MIB (1ull << 20)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Setup-header checks for the 64-bit boot protocol (see skerry/bzimage.h).
+ * Setup-header checks for the 64-bit boot protocol (see boot/bzimage.h).
  * Field offsets are boot.rst's "The Real-Mode Kernel Header" table.
  */
 #include <string.h>
-#include <skerry/bzimage.h>
+#include <boot/bzimage.h>
 
 enum header_offset {
     HDR_SETUP_SECTS = 0x1F1, HDR_SYSSIZE = 0x1F4, HDR_BOOT_FLAG = 0x1FE,

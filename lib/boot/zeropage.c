@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The zero page and its e820 map (see skerry/zeropage.h).  What a 64-bit
+ * The zero page and its e820 map (see boot/zeropage.h).  What a 64-bit
  * loader writes follows boot.rst: the setup header copied from the image,
  * then the "write (obligatory)" fields (type_of_loader, loadflags,
  * cmd_line_ptr, ramdisk_image/size, vid_mode) and the zero-page extras.
  */
 #include <string.h>
-#include <skerry/bzimage.h>
-#include <skerry/zeropage.h>
+#include <boot/bzimage.h>
+#include <boot/zeropage.h>
 
 #define FOUR_GIB (1ull << 32)
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The ACPI tables a domain sees (see skerry/acpi_build.h).  The layout is
+ * The ACPI tables a domain sees (see boot/acpi_build.h).  The layout is
  * planned first, so bad input or a buffer that is too small is refused
  * before a byte is written.  Offsets and encodings follow ACPI 6.5
  * chapter 5 and, for the DSDT's AML, chapter 20.
  */
 #include <string.h>
-#include <skerry/acpi_build.h>
+#include <boot/acpi_build.h>
 
 #define HEADER_LEN   36
 #define RSDP_V1_LEN  20          /* the part the ACPI 1.0 checksum covers */
