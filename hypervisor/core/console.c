@@ -13,9 +13,9 @@
 #include <arch/acpi_parse.h>
 #include <arch/permission_maps.h>
 #include <arch/platform.h>
-#include <arch/pt_entry.h>
 #include <arch/svm.h>
 #include <boot/acpi_build.h>
+#include <boot/boot_area.h>
 #include <boot/bzimage.h>
 #include <skerry/cmdline.h>
 #include <skerry/console.h>
@@ -32,30 +32,11 @@
 #include <boot/zeropage.h>
 
 #define MAX_HOLES        16
-#define BOOT_AREA_SIZE   (1ull << 20)
-/* Offsets inside the boot area (see the layout comment in place_boot_area). */
-#define BA_PML4          0x00000
-#define BA_PDPT          0x01000
-#define BA_PD            0x02000      /* four page directories: 0-4 GiB */
-#define BA_GDT           0x06000
-#define BA_ZERO_PAGE     0x07000
-#define BA_CMDLINE       0x08000
-#define BA_CMDLINE_MAX   0x08000
-#define BA_ACPI          0x10000
-#define BA_ACPI_MAX      0x20000
-#define BA_SSDT          0x30000      /* the pvpanic device's SSDT */
-#define BA_SSDT_MAX      0x1000
 #define MMIO_PAGE        0x1000ull
 #define FOUR_GB          (4ull << 30)
 #define MIN_CONSOLE_MEM  (128ull << 20)
 
 extern struct machine_topology machine;
-
-static const uint64_t console_gdt[4] = {
-    0, 0,
-    0x00AF9A000000FFFFull,           /* 0x10: 64-bit code (__BOOT_CS) */
-    0x00CF92000000FFFFull,           /* 0x18: data (__BOOT_DS) */
-};
 
 /* Everything console_create() works out before it builds the domain. */
 struct console_plan {
@@ -225,21 +206,6 @@ static const char *place_boot_data(struct console_plan *p)
     return "no room below 4 GiB for the boot data and the initramfs";
 }
 
-static void build_page_tables(uint8_t *area, uint64_t area_gpa)
-{
-    uint64_t *pml4 = (uint64_t *)(area + BA_PML4);
-    uint64_t *pdpt = (uint64_t *)(area + BA_PDPT);
-    memset(area, 0, BA_ZERO_PAGE);
-    pml4[0] = (area_gpa + BA_PDPT) | PTE_PRESENT | PTE_WRITE;
-    for (uint64_t i = 0; i < 4; i++) {
-        uint64_t *pd = (uint64_t *)(area + BA_PD + i * 0x1000);
-        pdpt[i] = (area_gpa + BA_PD + i * 0x1000) | PTE_PRESENT | PTE_WRITE;
-        for (uint64_t j = 0; j < 512; j++)
-            pd[j] = ((i << 30) + (j << 21)) | PTE_PRESENT | PTE_WRITE | PTE_LARGE;
-    }
-    memcpy(area + BA_GDT, console_gdt, sizeof console_gdt);
-}
-
 /* The machine's FADT and MADT overrides, carried into the console's tables. */
 static const char *build_acpi(struct console_plan *p, unsigned nr_vcpus, uint8_t *area,
                               uint64_t *rsdp_gpa)
@@ -393,7 +359,7 @@ static struct domain *build(const struct boot_info *bi, struct console_plan *p, 
     uint64_t rsdp_gpa = 0;
     if ((*why = load_images(p)) || (*why = build_acpi(p, vcpus, area, &rsdp_gpa)))
         return NULL;
-    build_page_tables(area, p->boot_area);
+    boot_area_init(area, p->boot_area);
     if ((*why = build_zero_page(bi, p, area, rsdp_gpa)))
         return NULL;
     struct domain_config cfg = {
@@ -419,7 +385,7 @@ static struct domain *build(const struct boot_info *bi, struct console_plan *p, 
     irq_passthrough_init(d, kept_gsis());
     struct vcpu *v = d->vcpus[0];
     svm_vcpu_set_long_mode(v, p->bz.entry64, p->boot_area + BA_PML4, p->boot_area + BA_GDT,
-                           sizeof console_gdt - 1);
+                           BOOT_GDT_LIMIT);
     v->arch.gprs.r[X86_RSI] = p->boot_area + BA_ZERO_PAGE;
     /* The others wait for Linux to start them with INIT-SIPI-SIPI. */
     for (unsigned i = 1; i < d->nr_vcpus; i++) {
