@@ -30,3 +30,6 @@ UNIT_TESTS += vmx_bus
 vmx_bus_SRCS := tests/unit/test_vmx_bus.c vmx/core/vmx_bus.c vmx/devices/uart16550.c vmx/devices/vga_text.c \
                 vmx/devices/pci_host.c vmx/devices/pci_config.c vmx/devices/device.c
 $(BUILD)/tests/unit/vmx_bus: vmx/core/vmx_bus.h $(VMX_DEVICE_H) vmx/devices/pci_host.h vmx/devices/pci_config.h
+UNIT_TESTS += vmx_acpi_pm
+vmx_acpi_pm_SRCS := tests/unit/test_vmx_acpi_pm.c vmx/devices/acpi_pm.c vmx/devices/device.c
+$(BUILD)/tests/unit/vmx_acpi_pm: $(VMX_DEVICE_H) vmx/devices/acpi_pm.h

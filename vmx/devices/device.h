@@ -22,6 +22,8 @@ struct vmx_platform {
     uint64_t (*now_ns)(void *ctx);
     /* The guest asked for a system reset (keyboard controller, 0xCF9). */
     void (*reset_request)(void *ctx);
+    /* The guest turned the machine off (ACPI S5). */
+    void (*poweroff_request)(void *ctx);
     /* The guest's RAM, for a device's DMA: a host pointer to the len
      * bytes at guest-physical gpa, or NULL unless every one is RAM. */
     void *(*guest_ram)(void *ctx, uint64_t gpa, uint64_t len);
@@ -43,6 +45,12 @@ static inline void vmx_reset_request(const struct vmx_platform *p)
 {
     if (p && p->reset_request)
         p->reset_request(p->ctx);
+}
+
+static inline void vmx_poweroff_request(const struct vmx_platform *p)
+{
+    if (p && p->poweroff_request)
+        p->poweroff_request(p->ctx);
 }
 
 static inline void *vmx_guest_ram(const struct vmx_platform *p, uint64_t gpa, uint64_t len)
