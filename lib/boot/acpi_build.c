@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <boot/acpi_build.h>
+#include <boot/le_bytes.h>
 
 #define HEADER_LEN   36
 #define RSDP_V1_LEN  20          /* the part the ACPI 1.0 checksum covers */
@@ -102,12 +103,6 @@ static const struct pm_block pm_blocks[] = {
 
 /* ---- little-endian access and checksums ---- */
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 static uint8_t sum_bytes(const uint8_t *p, size_t len)
 {

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include <boot/bzimage.h>
+#include <boot/le_bytes.h>
 
 enum header_offset {
     HDR_SETUP_SECTS = 0x1F1, HDR_SYSSIZE = 0x1F4, HDR_BOOT_FLAG = 0x1FE,
@@ -22,9 +23,6 @@ enum header_offset {
 #define DEFAULT_SETUP_SECTS 4
 #define HIGH_LOAD_ADDRESS  0x100000u        /* the traditional 1 MiB */
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 static bool is_power_of_two(uint32_t v) { return v && !(v & (v - 1)); }
 

@@ -8,12 +8,10 @@
 #include <string.h>
 #include <boot/bzimage.h>
 #include <boot/zeropage.h>
+#include <boot/le_bytes.h>
 
 #define FOUR_GIB (1ull << 32)
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
 
 /* ---- e820 ---- */
 

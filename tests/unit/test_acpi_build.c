@@ -14,6 +14,7 @@
 #include <arch/acpi_parse.h>
 #include <boot/acpi_build.h>
 #include "check.h"
+#include <boot/le_bytes.h>
 
 #define MEM_SIZE  0x200000u
 #define TABLES_AT 0xE0000u          /* in the BIOS area, where Linux also searches */
@@ -28,12 +29,6 @@ static const void *read_phys(uint64_t pa, size_t len)
 
 static const uint8_t *at(uint64_t gpa) { return read_phys(gpa, 1); }
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
 
 static uint8_t sum(const uint8_t *p, size_t len)
 {

@@ -13,6 +13,7 @@
 #include <boot/zeropage.h>
 
 #include "../../vmx/core/linux_loader.h"
+#include <boot/le_bytes.h>
 
 #define MB (1ull << 20)
 #define SETUP_SECTS 4
@@ -26,12 +27,6 @@ static const uint64_t ram_size = 128 * MB;
 static uint8_t initrd[3 * 4096 + 100];
 static char err[256];
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 /* A Debian-like setup header (boot.rst), the kernel's version string at 0x300. */
 static void make_image(uint32_t initrd_max)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <boot/zeropage.h>
 #include "check.h"
+#include <boot/le_bytes.h>
 
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
@@ -151,12 +152,6 @@ static void test_e820_limits(void)
 static uint8_t image[IMAGE_LEN];
 static uint8_t zp[4096];
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 /* boot.rst header fields, Debian-like, plus bytes a loader must not copy. */
 static void make_image(void)
