@@ -35,7 +35,7 @@ $(CONSOLE_STAMP):
 include console-domain/vmnix/build.mk
 
 # Skerry's own programs in the console's /usr/sbin (Debian 12 binaries).
-CONSOLE_PROGRAMS := $(VMFS_PROGRAMS) $(LIBVMK_PROGRAMS)
+CONSOLE_PROGRAMS := $(VMFS_PROGRAMS) $(LIBVMK_PROGRAMS) $(VMX_BIN)
 
 # root's password and ssh keys (console-domain/credentials.sh), remade when
 # the script, the invoking user's public keys or ROOT_PASSWORD change.
@@ -60,6 +60,14 @@ $(CONSOLE_KERNEL) $(CONSOLE_INITRD) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONS
 $(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC) &: $(CONSOLE_STAMP) $(CONSOLE_INPUTS) $(CONSOLE_CREDENTIAL_FILES) $(HOST_PACKAGES_STAMP) \
 		$(CONSOLE_PROGRAMS) $(VMNIX_KO_GENERIC)
 	@$(call console_build,$(CONSOLE_DIR)/generic,linux-image-amd64,$(CONSOLE_KERNEL_GENERIC),$(CONSOLE_INITRD_GENERIC),$(VMNIX_KO_GENERIC))
+
+# The demo guest: the console's kernel with a busybox initramfs of its own.
+GUEST_INITRD := $(BUILD)/guest/initrd.img
+$(GUEST_INITRD): console-domain/guest/mkguest.sh console-domain/guest/init console-domain/mkcpio.py \
+		tools/build/fetch-debs.sh $(CONSOLE_STAMP) $(HOST_PACKAGES_STAMP)
+	@mkdir -p $(@D)
+	@echo "  GUEST   $@"
+	@console-domain/guest/mkguest.sh packages.lock $(BUILD)/cache/debs $(BUILD)/guest/work $@
 
 .PHONY: console
 console: $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC)

@@ -34,6 +34,6 @@ UNIT_TESTS += vmx_acpi_pm
 vmx_acpi_pm_SRCS := tests/unit/test_vmx_acpi_pm.c vmx/devices/acpi_pm.c vmx/devices/device.c
 $(BUILD)/tests/unit/vmx_acpi_pm: $(VMX_DEVICE_H) vmx/devices/acpi_pm.h
 UNIT_TESTS += vmx_linux_loader
-vmx_linux_loader_SRCS := tests/unit/test_vmx_linux_loader.c vmx/core/linux_loader.c lib/boot/acpi_build.c \
+vmx_linux_loader_SRCS := tests/unit/test_vmx_linux_loader.c vmx/core/linux_loader.c vmx/core/errmsg.c lib/boot/acpi_build.c \
                          lib/boot/boot_area.c lib/boot/bzimage.c lib/boot/zeropage.c
 $(BUILD)/tests/unit/vmx_linux_loader: vmx/core/linux_loader.h

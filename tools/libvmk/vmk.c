@@ -97,14 +97,24 @@ int vmk_event_fd(void)
     return vmk_fd;
 }
 
-void *vmk_map(uint64_t phys, size_t len)
+static void *map(void *addr, uint64_t phys, size_t len, int flags)
 {
     if (vmk_fd < 0) {
         errno = EBADF;
         return NULL;
     }
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vmk_fd, (off_t)phys);
+    void *p = mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | flags, vmk_fd, (off_t)phys);
     return p == MAP_FAILED ? NULL : p;
+}
+
+void *vmk_map(uint64_t phys, size_t len)
+{
+    return map(NULL, phys, len, 0);
+}
+
+void *vmk_map_at(void *addr, uint64_t phys, size_t len)
+{
+    return map(addr, phys, len, MAP_FIXED);
 }
 
 static const char *const sk_errors[SK_E_NR_ERRORS] = {

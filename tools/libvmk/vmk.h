@@ -60,6 +60,9 @@ int vmk_event_fd(void);
  * DOMAIN map_frame put it into the console; NULL with errno (EPERM: the
  * console's own RAM). */
 void *vmk_map(uint64_t phys, size_t len);
+/* The same at a fixed address of this process (MAP_FIXED over what was
+ * there, e.g. a PROT_NONE reservation): addr, or NULL with errno. */
+void *vmk_map_at(void *addr, uint64_t phys, size_t len);
 
 /* What an SK_E_* code (>= 0) or a negative errno means, in words. */
 const char *vmk_strerror(long err);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Loading a guest's Linux kernel, initrd and boot area (linux_loader.h). */
 #include "linux_loader.h"
+#include "errmsg.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,15 +16,6 @@
 #define MIN_RAM (16ull << 20)
 
 static uint64_t page_up(uint64_t v) { return (v + PAGE - 1) & ~(PAGE - 1); }
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* Is [gpa, gpa + len) RAM the e820 map offers (high memory, below limit)? */
 static int in_high_ram(uint64_t gpa, uint64_t len, uint64_t limit)
@@ -65,7 +56,7 @@ static int build_acpi(const struct linux_guest *g, uint8_t *area, uint64_t area_
     struct acpi_layout layout;
     const char *why = NULL;
     if (acpi_build(&p, area + BA_ACPI, BA_ACPI_MAX, area_gpa + BA_ACPI, &layout, &why) < 0)
-        return fail(err, errlen, "the VM's ACPI tables: %s", why);
+        return errmsg(err, errlen, "the VM's ACPI tables: %s", why);
     *rsdp = layout.rsdp_gpa;
     return 0;
 }
@@ -76,7 +67,7 @@ static int build_zero_page(const struct linux_guest *g, uint8_t *area, uint64_t 
     const char *cmdline = g->cmdline ? g->cmdline : "";
     size_t len = strlen(cmdline);
     if (len >= BA_CMDLINE_MAX || (bz->cmdline_size && len > bz->cmdline_size))
-        return fail(err, errlen, "the kernel command line is %zu bytes; this kernel takes at most %u", len,
+        return errmsg(err, errlen, "the kernel command line is %zu bytes; this kernel takes at most %u", len,
                     bz->cmdline_size ? bz->cmdline_size : (unsigned)BA_CMDLINE_MAX - 1);
     memcpy(area + BA_CMDLINE, cmdline, len + 1);
 
@@ -91,7 +82,7 @@ static int build_zero_page(const struct linux_guest *g, uint8_t *area, uint64_t 
     static struct e820_map map;
     const char *why = NULL;
     if (e820_build(ram, 2, reserved, 2, &map, &why) < 0)
-        return fail(err, errlen, "the VM's memory map: %s", why);
+        return errmsg(err, errlen, "the VM's memory map: %s", why);
     struct zeropage_config zc = {
         .kernel_load_gpa = bz->load_address,
         .cmdline_gpa = area_gpa + BA_CMDLINE,
@@ -103,7 +94,7 @@ static int build_zero_page(const struct linux_guest *g, uint8_t *area, uint64_t 
         .vga_text_console = g->vga_text,
     };
     if (zeropage_build(area + BA_ZERO_PAGE, g->kernel, g->kernel_len, &zc, &why) < 0)
-        return fail(err, errlen, "the zero page: %s", why);
+        return errmsg(err, errlen, "the zero page: %s", why);
     return 0;
 }
 
@@ -111,25 +102,25 @@ int linux_load(const struct linux_guest *g, struct linux_entry *out, char *err, 
 {
     memset(out, 0, sizeof *out);
     if (g->ram_size < MIN_RAM || g->ram_size > GUEST_MAX_RAM || g->ram_size % TWO_MB)
-        return fail(err, errlen, "%llu MB of RAM: a Linux guest needs 16 MB to 3072 MB in 2 MB steps",
+        return errmsg(err, errlen, "%llu MB of RAM: a Linux guest needs 16 MB to 3072 MB in 2 MB steps",
                     (unsigned long long)(g->ram_size >> 20));
     if (g->nr_vcpus < 1 || g->nr_vcpus > GUEST_MAX_VCPUS)
-        return fail(err, errlen, "%u vCPUs: 1 to %d", g->nr_vcpus, GUEST_MAX_VCPUS);
+        return errmsg(err, errlen, "%u vCPUs: 1 to %d", g->nr_vcpus, GUEST_MAX_VCPUS);
     struct bzimage_info bz;
     const char *why = NULL;
     if (bzimage_parse(g->kernel, g->kernel_len, &bz, &why) < 0)
-        return fail(err, errlen, "the kernel: %s", why);
+        return errmsg(err, errlen, "the kernel: %s", why);
 
     uint64_t area_gpa = g->ram_size - BOOT_AREA_SIZE;
     uint64_t initrd_gpa = area_gpa - page_up(g->initrd_len);
     if (!in_high_ram(bz.load_address, bz.pm_size, initrd_gpa) ||
         !in_high_ram(bz.runtime_start, bz.init_size, initrd_gpa))
-        return fail(err, errlen, "the kernel needs %llu MB from %#llx and the initrd %llu MB: more than the "
+        return errmsg(err, errlen, "the kernel needs %llu MB from %#llx and the initrd %llu MB: more than the "
                     "VM's %llu MB of RAM hold", (unsigned long long)(bz.init_size >> 20),
                     (unsigned long long)bz.runtime_start, (unsigned long long)(g->initrd_len >> 20),
                     (unsigned long long)(g->ram_size >> 20));
     if (g->initrd_len && initrd_gpa + g->initrd_len - 1 > bz.initrd_addr_max)
-        return fail(err, errlen, "the initrd would end above the kernel's limit %#x", bz.initrd_addr_max);
+        return errmsg(err, errlen, "the initrd would end above the kernel's limit %#x", bz.initrd_addr_max);
 
     memcpy(g->ram + bz.load_address, g->kernel + bz.pm_offset, bz.pm_size);
     if (g->initrd_len)

@@ -4,8 +4,10 @@
 
 #include <string.h>
 
-/* Bits a guest may set in PM1_EN: the power button only. */
-#define PM1_EN_WRITABLE  PM1_EN_PWRBTN
+/* Bits a guest may set in PM1_EN: the fixed events' enables (timer,
+ * global lock, power and sleep buttons, RTC), which ACPICA checks read
+ * back; only the power button ever raises its status here. */
+#define PM1_EN_WRITABLE  (0x0001u | 0x0020u | PM1_EN_PWRBTN | 0x0200u | 0x0400u)
 /* PM1_CNT bits kept: SCI_EN reads 1, SLP_TYP is kept; SLP_EN is write-only. */
 #define PM1_CNT_SLP_MASK (7u << 10)
 

@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# vmware-vmx, the per-VM process of the service console: a Debian 12
+# binary on libvmk (as the console's other programs), with the device
+# models and lib/boot's Linux loader.  The console build puts it in /usr/sbin.
+
+VMX_BIN  := $(BIN)/vmware-vmx
+VMX_SRCS := vmx/vmware-vmx.c $(wildcard vmx/config/*.c vmx/core/*.c vmx/devices/*.c) \
+            lib/boot/acpi_build.c lib/boot/boot_area.c lib/boot/bzimage.c lib/boot/zeropage.c
+VMX_HDRS := $(wildcard vmx/*/*.h lib/boot/include/boot/*.h)
+
+$(VMX_BIN): $(VMX_SRCS) $(VMX_HDRS) $(LIBVMK_LIB) $(LIBVMK_HDRS) vmx/build.mk
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) $(LIBVMK_CFLAGS) -Ivmx -Ilib/boot/include $(VMX_SRCS) $(LIBVMK_LIB) -o $@

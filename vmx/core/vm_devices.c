@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A VM's virtual hardware (vm_devices.h). */
+#include "vm_devices.h"
+#include "errmsg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vm_log.h"
+#include "vmk.h"
+
+static const struct {
+    uint16_t base;
+    unsigned irq;
+} com_ports[VM_CONFIG_SERIALS] = { { 0x3F8, 4 }, { 0x2F8, 3 }, { 0x3E8, 4 }, { 0x2E8, 3 } };
+
+uint64_t vm_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- what the models see of the VM ---- */
+
+static void irq_set(void *ctx, unsigned line, bool level)
+{
+    struct vm_wire *w = ctx;
+    struct vm_devices *d = w->devices;
+    if (line >= VM_IRQ_LINES)
+        return;
+    uint32_t before = d->line_sources[line];
+    if (level)
+        d->line_sources[line] |= 1u << w->source;
+    else
+        d->line_sources[line] &= ~(1u << w->source);
+    if ((before != 0) != (d->line_sources[line] != 0)) {
+        long e = vm_set_irq(d->vm, line, d->line_sources[line] != 0);
+        if (e != SK_OK)
+            vm_log("IRQ %u: the vmkernel refused the line change: %s", line, vmk_strerror(e));
+    }
+}
+
+static uint64_t now_ns(void *ctx)
+{
+    (void)ctx;
+    return vm_now_ns();
+}
+
+static void reset_request(void *ctx)
+{
+    struct vm_wire *w = ctx;
+    w->devices->reset = true;
+}
+
+static void poweroff_request(void *ctx)
+{
+    struct vm_wire *w = ctx;
+    w->devices->poweroff = true;
+}
+
+static void *guest_ram(void *ctx, uint64_t gpa, uint64_t len)
+{
+    struct vm_wire *w = ctx;
+    struct vm *vm = w->devices->vm;
+    return gpa < vm->ram_size && len <= vm->ram_size - gpa ? vm->ram + gpa : NULL;
+}
+
+/* ---- serial ports ---- */
+
+static void serial_flush(struct serial_out *s)
+{
+    size_t off = 0;
+    while (s->fd >= 0 && off < s->len) {
+        ssize_t n = write(s->fd, s->buf + off, s->len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;                      /* a full disk loses output, not the VM */
+        off += (size_t)n;
+    }
+    s->len = 0;
+}
+
+static void serial_sink(void *ctx, uint8_t byte)
+{
+    struct serial_out *s = ctx;
+    if (s->len == sizeof s->buf)
+        serial_flush(s);
+    s->buf[s->len++] = (char)byte;
+    if (byte == '\n')
+        serial_flush(s);
+}
+
+static int open_serial(struct serial_out *s, const struct vm_serial *cfg, unsigned i, char *err, size_t errlen)
+{
+    s->fd = -1;
+    if (!cfg->present)
+        return 0;
+    if (cfg->type != VM_SERIAL_FILE)
+        return errmsg(err, errlen, "serial%u: only fileType \"file\" is available so far", i);
+    s->fd = open(cfg->file_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (s->fd < 0)
+        return errmsg(err, errlen, "serial%u.fileName = \"%s\": %s", i, cfg->file_name, strerror(errno));
+    vm_log("serial%u: COM%u (port %#x, IRQ %u) to the file %s", i, i + 1, com_ports[i].base, com_ports[i].irq,
+           cfg->file_name);
+    return 0;
+}
+
+/* ---- assembly ---- */
+
+static int add(struct vm_devices *d, const struct vmx_device *dev, char *err, size_t errlen)
+{
+    return vmx_bus_add(&d->bus, dev) == 0 ? 0 : errmsg(err, errlen, "%s: its ports overlap another device's", dev->name);
+}
+
+int vm_devices_init(struct vm_devices *d, struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    d->vm = vm;
+    for (unsigned i = 0; i < SRC_COUNT; i++) {
+        d->wires[i] = (struct vm_wire){ d, i };
+        d->plat[i] = (struct vmx_platform){ .irq_set = irq_set, .now_ns = now_ns, .reset_request = reset_request,
+                                            .poweroff_request = poweroff_request, .guest_ram = guest_ram,
+                                            .ctx = &d->wires[i] };
+    }
+    for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
+        d->serial[i].fd = -1;
+    pci_host_init(&d->pci, &d->plat[SRC_PCI]);
+    vmx_bus_init(&d->bus, &d->pci);
+    for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++) {
+        if (open_serial(&d->serial[i], &cfg->serial[i], i, err, errlen) < 0)
+            return -1;
+        if (!cfg->serial[i].present)
+            continue;
+        uart16550_init(&d->uart[i], com_ports[i].base, com_ports[i].irq, &d->plat[SRC_UART0 + i], serial_sink,
+                       &d->serial[i]);
+        if (add(d, &d->uart[i].device, err, errlen) < 0)
+            return -1;
+    }
+    cmos_rtc_init(&d->cmos, 8, &d->plat[SRC_CMOS], (int64_t)time(NULL));
+    cmos_rtc_set_memory(&d->cmos, vm->ram_size, 0);
+    i8042_init(&d->kbd, 1, &d->plat[SRC_KBD]);
+    vga_text_init(&d->vga);
+    acpi_pm_init(&d->pm, VM_SCI_IRQ, &d->plat[SRC_PM]);
+    if (add(d, &d->cmos.device, err, errlen) < 0 || add(d, &d->kbd.device, err, errlen) < 0 ||
+        add(d, &d->vga.device, err, errlen) < 0 || add(d, &d->pm.device, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
+long vm_devices_claim(struct vm_devices *d)
+{
+    long e = vm_claim(d->vm, true, 0, 0x80);
+    if (e == SK_OK)
+        e = vm_claim(d->vm, true, 0x81, 0x10000 - 0x81);
+    if (e == SK_OK)
+        e = vm_claim(d->vm, false, VM_PCI_HOLE_START, VM_PCI_HOLE_END - VM_PCI_HOLE_START);
+    return e;
+}
+
+uint64_t vm_devices_poll(struct vm_devices *d)
+{
+    cmos_rtc_poll(&d->cmos);
+    return cmos_rtc_next_event_ns(&d->cmos);
+}
+
+void vm_devices_flush(struct vm_devices *d)
+{
+    for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
+        serial_flush(&d->serial[i]);
+}
+
+void vm_devices_close(struct vm_devices *d)
+{
+    vm_devices_flush(d);
+    for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
+        if (d->serial[i].fd >= 0)
+            close(d->serial[i].fd);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The virtual hardware of one VM, put together from its configuration:
+ * the PCI host bridge, COM1-COM4 for serial0-serial3 (a file backend for
+ * now), the CMOS/RTC, the keyboard controller, the VGA registers, the
+ * ACPI PM registers, all on the VM's I/O bus; interrupt wires that go to
+ * the VM's I/O APIC through the vmkernel, power-off and reset requests.
+ * Which ports and addresses the vmkernel hands to vmware-vmx: every port
+ * but 0x80 (POST codes and I/O delays, nothing to emulate) and the PCI
+ * hole, where BARs decode; the rest of the map is RAM or unassigned.
+ */
+#ifndef SKERRY_VMX_VM_DEVICES_H
+#define SKERRY_VMX_VM_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../config/vm_config.h"
+#include "../devices/acpi_pm.h"
+#include "../devices/cmos_rtc.h"
+#include "../devices/i8042.h"
+#include "../devices/pci_host.h"
+#include "../devices/uart16550.h"
+#include "../devices/vga_text.h"
+#include "vm.h"
+#include "vmx_bus.h"
+
+#define VM_PCI_HOLE_START 0xC0000000ull
+#define VM_PCI_HOLE_END   0xFEC00000ull     /* the I/O APIC and local APIC above */
+#define VM_IRQ_LINES      24
+#define VM_SCI_IRQ        9
+
+enum vm_device_source { SRC_UART0, SRC_UART3 = SRC_UART0 + 3, SRC_CMOS, SRC_KBD, SRC_PM, SRC_PCI, SRC_COUNT };
+
+struct vm_devices;
+
+/* Each model reaches the VM through a platform of its own, so that two
+ * models on one interrupt line are told apart (the line is their OR). */
+struct vm_wire {
+    struct vm_devices *devices;
+    unsigned source;
+};
+
+struct serial_out {
+    int fd;                     /* -1: not connected */
+    char buf[512];
+    size_t len;
+};
+
+struct vm_devices {
+    struct vm *vm;
+    struct vm_wire wires[SRC_COUNT];
+    struct vmx_platform plat[SRC_COUNT];
+    uint32_t line_sources[VM_IRQ_LINES];    /* which sources assert each line */
+    struct vmx_bus bus;
+    struct pci_host pci;
+    struct uart16550 uart[VM_CONFIG_SERIALS];
+    struct serial_out serial[VM_CONFIG_SERIALS];
+    struct cmos_rtc cmos;
+    struct i8042 kbd;
+    struct vga_text vga;
+    struct acpi_pm pm;
+    bool poweroff, reset;       /* what the guest asked for */
+};
+
+/* 0, or -1 with err naming the device or key that failed. */
+int vm_devices_init(struct vm_devices *d, struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
+
+/* Claim the device ranges on the VM's I/O-request channel. */
+long vm_devices_claim(struct vm_devices *d);
+
+/* Timers due by now; the monotonic ns of the next one (UINT64_MAX: none). */
+uint64_t vm_devices_poll(struct vm_devices *d);
+
+/* Write out what the serial ports buffered. */
+void vm_devices_flush(struct vm_devices *d);
+void vm_devices_close(struct vm_devices *d);
+
+uint64_t vm_now_ns(void);
+
+#endif
