@@ -35,7 +35,7 @@ $(CONSOLE_STAMP):
 include console-domain/vmnix/build.mk
 
 # Skerry's own programs in the console's /usr/sbin (Debian 12 binaries).
-CONSOLE_PROGRAMS := $(VMFS_PROGRAMS) $(LIBVMK_PROGRAMS) $(VMX_BIN)
+CONSOLE_PROGRAMS := $(VMFS_PROGRAMS) $(LIBVMK_PROGRAMS) $(VMX_BIN) $(VMWARE_CMD_BIN)
 
 # root's password and ssh keys (console-domain/credentials.sh), remade when
 # the script, the invoking user's public keys or ROOT_PASSWORD change.

@@ -11,8 +11,10 @@
  * -s also prints the log lines on standard error.  Exit status: 0 when
  * the guest powered off (or SIGTERM/SIGINT stopped it hard), 1 when the
  * VM could not be started or run, 2 when its domain ended on its own (a
- * triple fault).  A guest reset starts the VM again in a new process
- * image (this one executes itself).
+ * triple fault).  A reset (by the guest, or SIGUSR1) starts the VM again
+ * in a new process image (this one executes itself); SIGUSR2 presses the
+ * VM's ACPI power button.  While it runs, its state file (vm_state.h)
+ * says the VM is on; a second vmware-vmx for the same .vmx is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,16 +32,21 @@
 #include "core/vm_devices.h"
 #include "core/vm_log.h"
 #include "core/vm_run.h"
+#include "core/vm_state.h"
 #include "vmk.h"
 
 #define MAX_IMAGE (512u << 20)
 
-static volatile sig_atomic_t stop_requested;
+static struct vm_requests requests;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGUSR1)
+        requests.reset = 1;
+    else if (sig == SIGUSR2)
+        requests.button = 1;
+    else
+        requests.stop = 1;
 }
 
 static void usage(void)
@@ -148,6 +155,26 @@ static int power_on(const struct vm_config *cfg, struct vm *vm, struct vm_device
     return r;
 }
 
+/* Why the vmkernel ended the VM's domain: its "dom<id> <name>: ending:"
+ * line in the vmkernel log (/proc/vmware/log), into vmware.log. */
+static void log_vmkernel_reason(uint64_t dom_id)
+{
+    FILE *f = fopen("/proc/vmware/log", "r");
+    char line[1024], mark[40], reason[1024] = "";
+    snprintf(mark, sizeof mark, " dom%llu ", (unsigned long long)dom_id);
+    while (f && fgets(line, sizeof line, f)) {
+        char *p = strstr(line, mark), *why = p ? strstr(p, ": ending: ") : NULL;
+        if (why) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(reason, sizeof reason, "%s", why + strlen(": ending: "));
+        }
+    }
+    if (f)
+        fclose(f);
+    if (reason[0])
+        vm_log("The vmkernel ended the VM's domain %llu: %s", (unsigned long long)dom_id, reason);
+}
+
 int main(int argc, char **argv)
 {
     int opt;
@@ -171,6 +198,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "vmware-vmx: %s\n", err);
         return 1;
     }
+    if (vm_state_claim(path, err, sizeof err) < 0) {
+        fprintf(stderr, "vmware-vmx: %s: %s\n", path, err);
+        return 1;
+    }
     char dir[VM_CONFIG_PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
@@ -183,7 +214,7 @@ int main(int argc, char **argv)
     if (vm_log_open(dir, restarted) < 0)
         fprintf(stderr, "vmware-vmx: %s/vmware.log: %s (logging to standard error)\n", dir, strerror(errno));
     vm_log_also_stderr(to_stderr);
-    vm_log("VMX %s for \"%s\" (%s), pid %d", restarted ? "restarted after the guest's reset" : "started",
+    vm_log("VMX %s for \"%s\" (%s), pid %d", restarted ? "restarted after a reset" : "started",
            cfg.display_name, path, (int)getpid());
     vm_log("Config: memsize %u MB, numvcpus %u, guestOS %s", cfg.memsize_mb, cfg.numvcpus, cfg.guest_os);
 
@@ -191,6 +222,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
 
     static struct vm vm;
     static struct vm_devices dev;
@@ -199,28 +232,41 @@ int main(int argc, char **argv)
         if (!to_stderr)
             fprintf(stderr, "vmware-vmx: power on failed: %s\n", err);
         vm_log_close();
+        vm_state_release(path);
         return 1;
     }
     vm_log("Powered on");
-    enum vm_end end = vm_run(&vm, &dev, &stop_requested);
+    enum vm_end end = vm_run(&vm, &dev, &requests);
     static const char *const why[] = {
         [VM_END_POWEROFF] = "the guest powered off",
         [VM_END_RESET] = "the guest reset the machine",
         [VM_END_DIED] = "its domain ended in the vmkernel (a triple fault or another fatal guest error)",
         [VM_END_STOPPED] = "vmware-vmx was told to stop (power off hard)",
+        [VM_END_RESET_HARD] = "vmware-vmx was told to reset it (reset hard)",
         [VM_END_ERROR] = "the vmkernel stopped serving it",
     };
     vm_log("Powering off: %s", why[end]);
+    if (end == VM_END_DIED)
+        log_vmkernel_reason(vm.dom_id);
     vm_devices_close(&dev);
     vm_destroy(&vm);
     vm_log("Powered off");
     vm_log_close();
-    if (end == VM_END_RESET) {
+    if (end == VM_END_RESET || end == VM_END_RESET_HARD) {
         vmk_close();
         setenv("VMX_RESTARTED_AFTER_RESET", "1", 1);
-        execv("/proc/self/exe", argv);  /* a fresh VM, as a reset starts one */
-        fprintf(stderr, "vmware-vmx: restarting after the guest's reset failed: %s\n", strerror(errno));
+        /* A fresh VM, as a reset starts one.  By the program's own path, so
+         * that the process keeps its name (vm_state checks it). */
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n > 0) {
+            self[n] = '\0';
+            execv(self, argv);
+        }
+        fprintf(stderr, "vmware-vmx: restarting after the reset failed: %s\n", strerror(errno));
+        vm_state_release(path);
         return 1;
     }
+    vm_state_release(path);
     return end == VM_END_DIED ? 2 : end == VM_END_ERROR ? 1 : 0;
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# A guest VM under vmware-vmx, from the service console: a VMFS datastore
-# made on the host holds vm1's .vmx, Debian's kernel and the demo guest's
-# initramfs; the console (under the vmkernel in QEMU) mounts it and runs
-# `vmware-vmx vm1.vmx`, which builds the domain, boots Linux in it and
-# serves its devices until the guest powers itself off through ACPI.
-# Judged by the guest's serial output (serial0.fileName on the datastore),
-# vmware.log, vmware-vmx's exit status and the vmkernel's memory counts
-# before and after.
+# Guest VMs under vmware-vmx, from the service console: a VMFS datastore
+# made on the host holds three VMs (.vmx, Debian's kernel and the demo
+# guest's initramfs); the console (under the vmkernel in QEMU, one CPU)
+# mounts it and runs them: vm1 with vmware-vmx in the foreground until its
+# guest powers off through ACPI; vm2, which spins its CPU, with vmware-cmd
+# (register, start, getstate, reset hard, stop hard) while the console's
+# responsiveness is timed; vm3 at the same time, which triple-faults.
+# Judged by the guests' serial output (serial0.fileName on the datastore),
+# vmware.log, exit statuses, vmware-cmd's output, and the vmkernel's
+# memory counts before and after.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -21,51 +23,83 @@ for f in build/vmkernel.elf build/console/vmlinuz build/console/initrd.img build
     [[ -f $f ]] || { fail "vmx-guest: $f is missing (run: make)"; exit 1; }
 done
 
-# The datastore, written on the host through our own mount.
+# The datastore, written on the host through our own mount: vm1 powers
+# itself off, vm2 spins its CPU until it is stopped, vm3 reboots with
+# reboot=t, which ends in a triple fault.
 ds=$d/datastore1.img
 truncate -s 1G "$ds"
 build/bin/vmkfstools -C vmfs3 -S datastore1 "$ds" >/dev/null
 vmfs_mount "$ds" "$d/mnt" || { fail "vmx-guest: cannot mount the datastore on the host"; exit 1; }
-mkdir "$d/mnt/vm1"
-cp build/console/vmlinuz "$d/mnt/vm1/vmlinuz"
-cp build/guest/initrd.img "$d/mnt/vm1/initrd.img"
-cat >"$d/mnt/vm1/vm1.vmx" <<'EOF'
+write_vm() {   # write_vm <name> <memsize> <what the guest does>
+    mkdir "$d/mnt/$1"
+    cp build/console/vmlinuz build/guest/initrd.img "$d/mnt/$1/"
+    cat >"$d/mnt/$1/$1.vmx" <<VMX
 config.version = "8"
 virtualHW.version = "4"
-displayName = "vm1"
+displayName = "$1"
 guestOS = "other26xlinux-64"
-memsize = "128"
+memsize = "$2"
 numvcpus = "1"
 skerry.kernel = "vmlinuz"
 skerry.initrd = "initrd.img"
-skerry.cmdline = "console=ttyS0 quiet skerry.guest=poweroff"
+skerry.cmdline = "console=ttyS0 quiet $3"
 serial0.present = "TRUE"
 serial0.fileType = "file"
 serial0.fileName = "serial0.log"
-EOF
-# The same VM with a memsize no console untyped memory can hold.
+VMX
+}
+write_vm vm1 128 skerry.guest=poweroff
+write_vm vm2 96 skerry.guest=spin
+write_vm vm3 96 "skerry.guest=reboot reboot=t"
+# A VM no console untyped memory can hold.
 sed 's/^memsize = .*/memsize = "65536"/' "$d/mnt/vm1/vm1.vmx" >"$d/mnt/vm1/huge.vmx"
 vmfs_unmount "$d/mnt"
 
+V=/vmfs/volumes/datastore1
 # The free bytes of the console's boot untyped capabilities (mr2 of
 # untyped_info; slots that hold none print nothing).
 untyped='t=0; for s in $(seq 4 40); do v=$(vmkcall $s untyped_info 2>/dev/null | sed -n "s/^mr2=//p"); [ -n "$v" ] && t=$((t + v)); done; echo "untyped free $t"'
+# A shell command's wall time in ms (the console's responsiveness).
+# (/proc/uptime counts hundredths of a second; busybox date has no %N.)
+timed='t0=$(cut -d" " -f1 /proc/uptime); ls -R /etc >/dev/null; cat /proc/vmware/sched/ncpus >/dev/null; t1=$(cut -d" " -f1 /proc/uptime); echo "took $(( (${t1/./} - ${t0/./}) * 10 )) ms"'
+# waitfor <file> <pattern> <seconds> [count]: a console command that waits
+# until the file has count lines matching, then prints them.
+waitfor() {
+    echo "for i in \$(seq $3); do [ \$(grep -c '$2' $1 2>/dev/null) -ge ${4:-1} ] 2>/dev/null && break; sleep 1; done; grep '$2' $1"
+}
 cat >"$d/steps" <<EOF2
 wait marker 120 $CONSOLE_MARKER
 $(login_steps)
-cmd ready 60 for i in \$(seq 50); do [ -f /vmfs/volumes/datastore1/vm1/vm1.vmx ] && break; sleep 1; done; ls /vmfs/volumes/datastore1/vm1
+cmd ready 60 for i in \$(seq 50); do [ -f $V/vm1/vm1.vmx ] && break; sleep 1; done; ls $V/vm1
 cmd before 30 grep -o '[0-9]* MB free' /proc/vmware/mem; $untyped
-cmd vmx 400 vmware-vmx /vmfs/volumes/datastore1/vm1/vm1.vmx; echo "status \$?"
-cmd serial 10 cat /vmfs/volumes/datastore1/vm1/serial0.log
-cmd vmwarelog 10 cat /vmfs/volumes/datastore1/vm1/vmware.log
+cmd idle 30 $timed
+cmd vmx 400 vmware-vmx $V/vm1/vm1.vmx; echo "status \$?"
+cmd serial 10 cat $V/vm1/serial0.log
+cmd vmwarelog 10 cat $V/vm1/vmware.log
+cmd register 30 vmware-cmd -s register $V/vm1/vm1.vmx && vmware-cmd -s register $V/vm2/vm2.vmx && vmware-cmd -s register $V/vm3/vm3.vmx && vmware-cmd -l
+cmd register2 10 vmware-cmd -s register $V/vm2/vm2.vmx; echo "status \$?"
+cmd vm1state 10 vmware-cmd $V/vm1/vm1.vmx getstate
+cmd start2 200 vmware-cmd $V/vm2/vm2.vmx start && vmware-cmd $V/vm2/vm2.vmx getstate
+cmd again2 30 vmware-cmd $V/vm2/vm2.vmx start; echo "status \$?"
+cmd up2 200 $(waitfor $V/vm2/serial0.log 'skerry-guest: spinning' 180)
+cmd spin 60 $timed
+cmd vm3 400 vmware-vmx $V/vm3/vm3.vmx; echo "status \$?"
+cmd vm3log 10 cat $V/vm3/vmware.log $V/vm3/serial0.log
+cmd alive2 10 vmware-cmd $V/vm2/vm2.vmx getstate
+cmd reset2 30 vmware-cmd $V/vm2/vm2.vmx reset hard
+cmd again2up 300 $(waitfor $V/vm2/serial0.log 'skerry-guest: spinning' 280 2)
+cmd vm2log 10 cat $V/vm2/vmware.log
+cmd stop2 120 vmware-cmd $V/vm2/vm2.vmx stop hard && vmware-cmd $V/vm2/vm2.vmx getstate
+cmd unregister 30 vmware-cmd -s unregister $V/vm3/vm3.vmx && vmware-cmd -l; cat /etc/vmware/vm-list
 cmd after 30 grep -o '[0-9]* MB free' /proc/vmware/mem; $untyped
-cmd huge 60 vmware-vmx /vmfs/volumes/datastore1/vm1/huge.vmx; echo "status \$?"
-cmd bad 10 vmware-vmx /vmfs/volumes/datastore1/vm1/missing.vmx; echo "status \$?"
+cmd huge 60 vmware-vmx $V/vm1/huge.vmx; echo "status \$?"
+cmd bad 10 vmware-vmx $V/vm1/missing.vmx; echo "status \$?"
 cmd after2 30 grep -o '[0-9]* MB free' /proc/vmware/mem; $untyped
 send poweroff
 exit off 60
 EOF2
-console_run "$d" "$d/steps" 900 -M q35 -cpu qemu64,+svm,+npt -smp 2 -m 2048 \
+# One CPU: the console and the guests share it, as the scheduler must allow.
+console_run "$d" "$d/steps" 1500 -M q35 -cpu qemu64,+svm,+npt -smp 1 -m 2048 \
     -kernel build/vmkernel.elf -append "vmkernel_mem=512M" \
     -initrd "build/console/vmlinuz console=ttyS0 panic=-1,build/console/initrd.img" \
     -serial "file:$d/vmkernel.log" -nic user,model=virtio-net-pci \
@@ -74,6 +108,8 @@ out() { tr -d '\r' <"$d/$1.out"; }
 
 check_step "$d" shell "vmx-guest: the console boots to a root shell"
 check_output "$d" ready 'vm1\.vmx' "vmx-guest: the datastore made on the host is mounted with vm1 on it"
+
+# vm1: vmware-vmx in the foreground.
 check_output "$d" vmx '^status 0$' "vmx-guest: vmware-vmx ran vm1 until the guest powered off, exit status 0"
 check_output "$d" serial '^skerry-guest: Linux 6\.1\.[0-9]+-[0-9]+-cloud-amd64 is up on 1 vCPU\(s\)' \
     "vmx-guest: the guest's Linux booted and wrote to its COM1, captured in serial0.fileName"
@@ -83,12 +119,55 @@ check_output "$d" vmwarelog '^[A-Z][a-z]{2} [0-9]{2} [0-9:]{8}\.[0-9]{3}: vmx\| 
 check_output "$d" vmwarelog 'vmx\| Guest kernel .*vmlinuz \(Linux 6\.1\.' "vmx-guest: vmware.log names the guest kernel"
 check_output "$d" vmwarelog 'vmx\| Powering off: the guest powered off$' "vmx-guest: vmware.log says the guest powered off"
 check_output "$d" vmwarelog 'vmx\| Powered off$' "vmx-guest: and that the VM is off"
+
+# vm2 and vm3: vmware-cmd, two guests at once, a spinning one, a triple fault.
+check_output "$d" register "^register\\($V/vm3/vm3\\.vmx\\) = 1$" "vmware-cmd: -s register prints register(<cfg>) = 1"
+check_output "$d" register "^$V/vm2/vm2\\.vmx$" "vmware-cmd: -l lists the registered .vmx files"
+check_output "$d" register2 '^VMControl error -20: Virtual machine already exists$' \
+    "vmware-cmd: registering twice is VMControl error -20"
+check_output "$d" vm1state '^getstate\(\) = off$' "vmware-cmd: getstate() = off for a VM that is not running"
+check_output "$d" start2 '^start\(\) = 1$' "vmware-cmd: start() = 1 powers vm2 on"
+check_output "$d" start2 '^getstate\(\) = on$' "vmware-cmd: and getstate() = on"
+check_output "$d" again2 "^VMControl error -8: Invalid operation for virtual machine's current state" \
+    "vmware-cmd: starting a running VM is VMControl error -8"
+check_output "$d" up2 'skerry-guest: spinning' "vmx-guest: vm2's Linux booted and spins at 100% of its vCPU"
+idle=$(out idle | sed -n 's/^took \([0-9]*\) ms$/\1/p')
+spin=$(out spin | sed -n 's/^took \([0-9]*\) ms$/\1/p')
+# One CPU, two runnable worlds, 10 ms round-robin slices: the console
+# waits at most a slice whenever it becomes runnable, so a command that
+# takes ~100 ms alone takes a few times that; 2 s is far from "unresponsive".
+if [[ -n $idle && -n $spin ]] && ((spin <= 2000)); then
+    pass "vmx-guest: the console stays responsive while vm2 spins on the same CPU ($idle ms idle, $spin ms with vm2 spinning; bound 2000 ms)"
+else
+    fail "vmx-guest: a console command took '${spin:-?}' ms while vm2 spun ('${idle:-?}' ms idle; bound 2000 ms)"
+fi
+check_output "$d" vm3 '^status 2$' "vmx-guest: vm3 ends in a triple fault: vmware-vmx exits with status 2"
+check_output "$d" vm3log 'vmx\| Powering off: its domain ended in the vmkernel' "vmx-guest: vm3's vmware.log says its domain ended"
+check_output "$d" vm3log 'vmx\| The vmkernel ended the VM.s domain [0-9]+: triple fault on vcpu0' \
+    "vmx-guest: and gives the vmkernel's reason: a triple fault"
+check_output "$d" vm3log '^skerry-guest: rebooting$' "vmx-guest: vm3's guest got as far as its reboot=t"
+check_output "$d" alive2 '^getstate\(\) = on$' "vmx-guest: vm2 kept running through vm3's triple fault"
+check_output "$d" reset2 '^reset\(hard\) = 1$' "vmware-cmd: reset(hard) = 1"
+check_output "$d" again2up 'skerry-guest: spinning' "vmx-guest: vm2's guest booted a second time after the reset"
+check_output "$d" vm2log 'vmx\| Powering off: vmware-vmx was told to reset it' "vmx-guest: vm2's vmware.log records the reset"
+check_output "$d" vm2log 'vmx\| VMX restarted after a reset for "vm2"' "vmx-guest: and the restart, in the same log"
+check_output "$d" stop2 '^stop\(hard\) = 1$' "vmware-cmd: stop(hard) = 1"
+check_output "$d" stop2 '^getstate\(\) = off$' "vmware-cmd: and vm2 is off"
+check_output "$d" unregister "^unregister\\($V/vm3/vm3\\.vmx\\) = 1$" "vmware-cmd: -s unregister prints unregister(<cfg>) = 1"
+check_output "$d" unregister "^config \"$V/vm2/vm2\\.vmx\"$" "vmware-cmd: /etc/vmware/vm-list keeps ESX's config \"<path>\" lines"
+if [[ $(step_rc "$d" unregister) == 0 ]] && ! grep -qE "^(config \")?$V/vm3" "$d/unregister.out"; then
+    pass "vmware-cmd: the unregistered VM is gone from the list"
+else
+    fail "vmware-cmd: vm3 is still listed after unregister: $(tr '\n' ' ' <"$d/unregister.out")"
+fi
+
+# Bad input, and nothing lost.
 check_output "$d" huge '^status 1$' "vmx-guest: a VM bigger than the vmkernel can hold does not start (status 1)"
 check_output "$d" huge 'no room for the VM.s 65536 MB of RAM' "vmx-guest: and the error says why"
 check_output "$d" bad 'missing\.vmx: .*No such file' "vmx-guest: a missing .vmx is refused by name"
 if [[ $(step_rc "$d" before) == 0 && $(step_rc "$d" after) == 0 && $(step_rc "$d" after2) == 0 &&
     "$(out before)" == "$(out after)" && "$(out before)" == "$(out after2)" ]]; then
-    pass "vmx-guest: the vmkernel's free memory and the console's untyped memory are back where they were ($(out before | tr '\n' ' '))"
+    pass "vmx-guest: after every VM powered off, the vmkernel's free memory and the console's untyped memory are back where they were ($(out before | tr '\n' ' '))"
 else
     fail "vmx-guest: memory before [$(out before | tr '\n' ' ')] after [$(out after | tr '\n' ' ')] after the failed start [$(out after2 | tr '\n' ' ')]"
 fi
@@ -98,4 +177,4 @@ if grep -q "PURPLE SCREEN" "$d/vmkernel.txt"; then
 else
     pass "vmx-guest: the vmkernel stayed up"
 fi
-grep -E "vm1[0-9]*: (created|vcpu0 started|ended)" "$d/vmkernel.txt" | head -3
+grep -E "dom[0-9]+ vm[123]: (vcpu0 started|ending)" "$d/vmkernel.txt" | head -6

@@ -368,6 +368,18 @@ static void test_unmap(void)
     CHECK(!npt_lookup(&npt, 0x3FFFFF, &hpa, NULL), "it is gone");
     CHECK_EQ(npt_unmap(&npt, 0x200000, 0x200000), -1, "unmapping it again fails");
     CHECK_EQ(npt_unmap(&npt, 0x1001, 0x1000), -1, "an unaligned address fails");
+
+    /* A page table left by 4 KiB mappings since removed: a 2 MiB frame
+     * mapped there later goes in as 4 KiB leaves (a vmware-vmx reusing
+     * memory where an I/O-request page was). */
+    CHECK_EQ(npt_unmap(&npt, 0x1000, 0x1000), 0, "unmap the last 4 KiB page of the first 2 MiB");
+    CHECK_EQ(npt_map(&npt, 0, 0x40200000, 0x200000, NPT_RWX), 0,
+             "a 2 MiB frame maps over the emptied page table");
+    CHECK(npt_lookup(&npt, 0x1234, &hpa, NULL) && hpa == 0x40201234 && npt_lookup(&npt, 0x1FF000, &hpa, NULL) &&
+              hpa == 0x403FF000,
+          "every page of it translates");
+    CHECK_EQ(npt_unmap(&npt, 0, 0x200000), 0, "and it unmaps whole");
+    CHECK(!npt_lookup(&npt, 0x1234, &hpa, NULL), "then nothing is left there");
     npt_destroy(&npt);
 }
 

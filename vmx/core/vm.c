@@ -69,6 +69,10 @@ static long map_chunk(struct vm *vm, uint64_t gpa, unsigned bits, const char **w
  * taken in two halves, down to 2 MiB. */
 static int make_ram(struct vm *vm, char *err, size_t errlen)
 {
+    uint64_t free = vm_caps_free_bytes();
+    if (free < vm->ram_size)
+        return errmsg(err, errlen, "no room for the VM's %llu MB of RAM in the console's untyped memory (%llu MB "
+                      "free)", (unsigned long long)(vm->ram_size >> 20), (unsigned long long)(free >> 20));
     void *view = mmap(NULL, vm->ram_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (view == MAP_FAILED)
         return errmsg(err, errlen, "no address space for %llu MB of guest RAM: %s",

@@ -45,6 +45,21 @@ static long boot_untyped(sk_cptr_t *first, unsigned *count)
     return e;
 }
 
+uint64_t vm_caps_free_bytes(void)
+{
+    sk_cptr_t first;
+    unsigned count;
+    uint64_t sum = 0;
+    if (boot_untyped(&first, &count) != SK_OK)
+        return 0;
+    for (unsigned i = 0; i < count; i++) {
+        struct sk_untyped_info_result ui;
+        if (sk_untyped_info(first + i, &ui) == SK_OK)
+            sum += ui.free_bytes;
+    }
+    return sum;
+}
+
 long vm_caps_add_untyped(struct vm_caps *c, unsigned size_bits)
 {
     if (c->nr_untyped == VM_CAPS_MAX_UNTYPED)

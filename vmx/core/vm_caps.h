@@ -34,6 +34,9 @@ long vm_caps_init(struct vm_caps *c);
  * again when another process took them meanwhile. */
 sk_cptr_t vm_caps_free_slots(struct vm_caps *c, unsigned n);
 
+/* The free bytes of the console's boot untyped, all together. */
+uint64_t vm_caps_free_bytes(void);
+
 /* Carve 2^size_bits bytes of the boot untyped into a child untyped of the
  * VM's: SK_OK, or SK_E_NOT_ENOUGH_MEMORY when no boot untyped has room. */
 long vm_caps_add_untyped(struct vm_caps *c, unsigned size_bits);

@@ -32,7 +32,7 @@ static bool serve(struct vm *vm, struct vm_devices *d, long *err)
     return any;
 }
 
-enum vm_end vm_run(struct vm *vm, struct vm_devices *d, volatile sig_atomic_t *stop)
+enum vm_end vm_run(struct vm *vm, struct vm_devices *d, struct vm_requests *rq)
 {
     uint64_t next_alive = vm_now_ns() + ALIVE_CHECK_NS;
     for (;;) {
@@ -47,8 +47,15 @@ enum vm_end vm_run(struct vm *vm, struct vm_devices *d, volatile sig_atomic_t *s
             return VM_END_POWEROFF;
         if (d->reset)
             return VM_END_RESET;
-        if (*stop)
+        if (rq->stop)
             return VM_END_STOPPED;
+        if (rq->reset)
+            return VM_END_RESET_HARD;
+        if (rq->button) {
+            rq->button = 0;
+            vm_log("The power button was pressed: %s", acpi_pm_power_button(&d->pm)
+                       ? "the guest was told (ACPI)" : "the guest has not enabled its ACPI power button");
+        }
         vm_devices_flush(d);
 
         uint64_t now = vm_now_ns(), due = vm_devices_poll(d);

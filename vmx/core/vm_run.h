@@ -19,9 +19,17 @@ enum vm_end {
     VM_END_RESET,               /* the guest reset the machine */
     VM_END_DIED,                /* the domain ended in the vmkernel (triple fault...) */
     VM_END_STOPPED,             /* a signal: stop hard */
+    VM_END_RESET_HARD,          /* a signal: reset hard */
     VM_END_ERROR,               /* the vmkernel refused to serve it */
 };
 
-enum vm_end vm_run(struct vm *vm, struct vm_devices *d, volatile sig_atomic_t *stop);
+/* What signal handlers ask of the running VM (vmware-cmd's power operations). */
+struct vm_requests {
+    volatile sig_atomic_t stop;         /* SIGTERM, SIGINT, SIGHUP: power off hard */
+    volatile sig_atomic_t reset;        /* SIGUSR1: reset hard */
+    volatile sig_atomic_t button;       /* SIGUSR2: press the ACPI power button */
+};
+
+enum vm_end vm_run(struct vm *vm, struct vm_devices *d, struct vm_requests *rq);
 
 #endif

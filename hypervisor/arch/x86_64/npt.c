@@ -54,9 +54,32 @@ static uint64_t *leaf_table(struct npt *npt, uint64_t gpa, bool large)
     return child(npt, pd, pd_index(gpa));
 }
 
-static bool use_large(uint64_t gpa, uint64_t hpa, uint64_t left)
+/* The page directory covering gpa, without making one: NULL if absent. */
+static uint64_t *pd_of(const struct npt *npt, uint64_t gpa)
 {
-    return !((gpa | hpa) & (PAGE_SIZE_2M - 1)) && left >= PAGE_SIZE_2M;
+    uint64_t e = npt->root[pml4_index(gpa)];
+    if (!(e & PTE_PRESENT))
+        return NULL;
+    const uint64_t *pdpt = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
+    e = pdpt[pdpt_index(gpa)];
+    return e & PTE_PRESENT ? npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK) : NULL;
+}
+
+/* Does a page table (4 KiB leaves) already cover gpa's 2 MiB? */
+static bool small_pages_at(const struct npt *npt, uint64_t gpa)
+{
+    const uint64_t *pd = pd_of(npt, gpa);
+    return pd && (pd[pd_index(gpa)] & PTE_PRESENT) && !(pd[pd_index(gpa)] & PTE_LARGE);
+}
+
+/*
+ * A 2 MiB leaf where both addresses allow it, unless a page table is
+ * there already (left by 4 KiB mappings, even ones since removed): then
+ * the range goes into it as 4 KiB leaves instead.
+ */
+static bool use_large(const struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t left)
+{
+    return !((gpa | hpa) & (PAGE_SIZE_2M - 1)) && left >= PAGE_SIZE_2M && !small_pages_at(npt, gpa);
 }
 
 int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perms)
@@ -66,7 +89,7 @@ int npt_map(struct npt *npt, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned
     /* Two passes: create every table first, so a failure leaves no new leaf. */
     for (int pass = 0; pass < 2; pass++) {
         for (uint64_t off = 0; off < size;) {
-            bool large = use_large(gpa + off, hpa + off, size - off);
+            bool large = use_large(npt, gpa + off, hpa + off, size - off);
             uint64_t *table = leaf_table(npt, gpa + off, large);
             if (!table)
                 return -1;
@@ -87,15 +110,10 @@ static unsigned perms_of(uint64_t e)
 
 bool npt_lookup(const struct npt *npt, uint64_t gpa, uint64_t *hpa, unsigned *perms)
 {
-    uint64_t e = npt->root[pml4_index(gpa)];
-    if (!(e & PTE_PRESENT))
+    const uint64_t *pd = pd_of(npt, gpa);
+    if (!pd)
         return false;
-    const uint64_t *pdpt = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
-    e = pdpt[pdpt_index(gpa)];
-    if (!(e & PTE_PRESENT))
-        return false;
-    const uint64_t *pd = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
-    e = pd[pd_index(gpa)];
+    uint64_t e = pd[pd_index(gpa)];
     if (!(e & PTE_PRESENT))
         return false;
     if (e & PTE_LARGE) {
@@ -130,14 +148,9 @@ void npt_destroy(struct npt *npt)
 /* The entry that maps gpa (a PDE for a large page, else a PTE), or NULL. */
 static uint64_t *leaf_entry(const struct npt *npt, uint64_t gpa)
 {
-    uint64_t e = npt->root[pml4_index(gpa)];
-    if (!(e & PTE_PRESENT))
+    uint64_t *pd = pd_of(npt, gpa);
+    if (!pd)
         return NULL;
-    uint64_t *pdpt = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
-    e = pdpt[pdpt_index(gpa)];
-    if (!(e & PTE_PRESENT))
-        return NULL;
-    uint64_t *pd = npt->ops->table_at(npt->ctx, e & PTE_ADDR_MASK);
     if (!(pd[pd_index(gpa)] & PTE_PRESENT) || (pd[pd_index(gpa)] & PTE_LARGE))
         return &pd[pd_index(gpa)];
     uint64_t *pt = npt->ops->table_at(npt->ctx, pd[pd_index(gpa)] & PTE_ADDR_MASK);
