@@ -95,7 +95,9 @@ cmd after 30 grep -o '[0-9]* MB free' /proc/vmware/mem; $untyped
 cmd huge 60 vmware-vmx $V/vm1/huge.vmx; echo "status \$?"
 cmd bad 10 vmware-vmx $V/vm1/missing.vmx; echo "status \$?"
 cmd after2 30 grep -o '[0-9]* MB free' /proc/vmware/mem; $untyped
+cmd last 200 vmware-cmd $V/vm2/vm2.vmx start
 send poweroff
+wait k10 120 Powering off virtual machines:.*OK
 exit off 60
 EOF2
 # One CPU: the console and the guests share it, as the scheduler must allow.
@@ -170,6 +172,15 @@ if [[ $(step_rc "$d" before) == 0 && $(step_rc "$d" after) == 0 && $(step_rc "$d
     pass "vmx-guest: after every VM powered off, the vmkernel's free memory and the console's untyped memory are back where they were ($(out before | tr '\n' ' '))"
 else
     fail "vmx-guest: memory before [$(out before | tr '\n' ' ')] after [$(out after | tr '\n' ' ')] after the failed start [$(out after2 | tr '\n' ' ')]"
+fi
+# The console's poweroff with vm2 still on: K10vmware powers it off before
+# it unmounts the datastore, which is left clean.
+check_output "$d" last '^start\(\) = 1$' "vmware-cmd: vm2 started again before the console's poweroff"
+check_step "$d" k10 "vmx-guest: at poweroff, K10vmware powers off the running VM first"
+if [[ -z $(debugvmfs "$ds" show_heartbeats 2>&1) ]] && fsck_vmfs_clean "$ds"; then
+    pass "vmx-guest: the datastore is clean after the console's poweroff with a VM running (no heartbeat left, fsck.vmfs clean)"
+else
+    fail "vmx-guest: the datastore was left with a heartbeat or errors: $(debugvmfs "$ds" show_heartbeats 2>&1 | head -3 | tr '\n' ' ')"
 fi
 tr -d '\r' <"$d/vmkernel.log" >"$d/vmkernel.txt"
 if grep -q "PURPLE SCREEN" "$d/vmkernel.txt"; then
