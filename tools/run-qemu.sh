@@ -8,8 +8,8 @@
 # The console's boot disk (its saved configuration, two boot banks) is
 # build/run/bootdisk.img, made empty on first use; $BOOTDISK names another.
 # A VMFS datastore disk, build/run/datastore1.img (an 8 GiB sparse image
-# formatted by vmkfstools -C on first use; $DATASTORE names another), is
-# the console's /vmfs/volumes/datastore1.
+# formatted by vmkfstools -C on first use, with the demo VM on it;
+# $DATASTORE names another), is the console's /vmfs/volumes/datastore1.
 # Host ports reach the console through QEMU's user network: ssh 2222 -> 22,
 # authd 9020 -> 902, web 8080 -> 80 and 8443 -> 443, on $FORWARD_ADDR
 # (default 127.0.0.1).
@@ -31,14 +31,18 @@ if [[ ${1:-} == --stop ]]; then
 fi
 
 # Default: the service console (Debian's cloud kernel and our initramfs).
-modules=${MODULES:-"build/console/vmlinuz console=ttyS0 ${CONSOLE_ARGS:-},build/console/initrd.img"}
 bootdisk=${BOOTDISK:-$run/bootdisk.img}
 [[ -e $bootdisk ]] || console-domain/mkbootdisk.py --busybox build/console/cloud/busybox/bin/busybox "$bootdisk"
 datastore=${DATASTORE:-$run/datastore1.img}
+demo=
 if [[ ! -e $datastore ]]; then
     truncate -s 8G "$datastore"
     build/bin/vmkfstools -C vmfs3 -b 1m -S datastore1 "$datastore" >/dev/null
+    # A new datastore gets the demo VM, which the console registers on its
+    # first boot (skerry.register=, while /etc/vmware/vm-list is new).
+    tools/place-demo-vm.sh "$datastore" && demo="skerry.register=/vmfs/volumes/datastore1/demo/demo.vmx"
 fi
+modules=${MODULES:-"build/console/vmlinuz console=ttyS0 $demo ${CONSOLE_ARGS:-},build/console/initrd.img"}
 a=${FORWARD_ADDR:-127.0.0.1}
 forwards=hostfwd=tcp:$a:2222-:22,hostfwd=tcp:$a:9020-:902,hostfwd=tcp:$a:8080-:80,hostfwd=tcp:$a:8443-:443
 # No -no-reboot: the console's `reboot` resets the machine and QEMU boots

@@ -76,7 +76,8 @@ cmd idle 30 $timed
 cmd vmx 400 vmware-vmx $V/vm1/vm1.vmx; echo "status \$?"
 cmd serial 10 cat $V/vm1/serial0.log
 cmd vmwarelog 10 cat $V/vm1/vmware.log
-cmd register 30 vmware-cmd -s register $V/vm1/vm1.vmx && vmware-cmd -s register $V/vm2/vm2.vmx && vmware-cmd -s register $V/vm3/vm3.vmx && vmware-cmd -l
+cmd firstboot 10 vmware-cmd -l; grep 'vmware: registered' /var/log/messages
+cmd register 30 vmware-cmd -s register $V/vm2/vm2.vmx && vmware-cmd -s register $V/vm3/vm3.vmx && vmware-cmd -l
 cmd register2 10 vmware-cmd -s register $V/vm2/vm2.vmx; echo "status \$?"
 cmd vm1state 10 vmware-cmd $V/vm1/vm1.vmx getstate
 cmd start2 200 vmware-cmd $V/vm2/vm2.vmx start && vmware-cmd $V/vm2/vm2.vmx getstate
@@ -103,7 +104,7 @@ EOF2
 # One CPU: the console and the guests share it, as the scheduler must allow.
 console_run "$d" "$d/steps" 1500 -M q35 -cpu qemu64,+svm,+npt -smp 1 -m 2048 \
     -kernel build/vmkernel.elf -append "vmkernel_mem=512M" \
-    -initrd "build/console/vmlinuz console=ttyS0 panic=-1,build/console/initrd.img" \
+    -initrd "build/console/vmlinuz console=ttyS0 panic=-1 skerry.register=$V/vm1/vm1.vmx,build/console/initrd.img" \
     -serial "file:$d/vmkernel.log" -nic user,model=virtio-net-pci \
     -drive "file=$ds,format=raw,if=virtio"
 out() { tr -d '\r' <"$d/$1.out"; }
@@ -123,6 +124,8 @@ check_output "$d" vmwarelog 'vmx\| Powering off: the guest powered off$' "vmx-gu
 check_output "$d" vmwarelog 'vmx\| Powered off$' "vmx-guest: and that the VM is off"
 
 # vm2 and vm3: vmware-cmd, two guests at once, a spinning one, a triple fault.
+check_output "$d" firstboot "^$V/vm1/vm1\\.vmx$" "vmx-guest: on its first boot the console registered the VM skerry.register= names"
+check_output "$d" firstboot "vmware: registered $V/vm1/vm1\\.vmx" "vmx-guest: and logged it"
 check_output "$d" register "^register\\($V/vm3/vm3\\.vmx\\) = 1$" "vmware-cmd: -s register prints register(<cfg>) = 1"
 check_output "$d" register "^$V/vm2/vm2\\.vmx$" "vmware-cmd: -l lists the registered .vmx files"
 check_output "$d" register2 '^VMControl error -20: Virtual machine already exists$' \

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Put the demo VM on a datastore image, as `make run` does on first use:
+# /demo/demo.vmx with Debian's kernel (the console's) and the demo guest's
+# busybox initramfs (build/guest/initrd.img), 128 MB, one vCPU, its COM1
+# written to serial0.log beside it.  Through our own vmfs-fuse on the host.
+#
+#   tools/place-demo-vm.sh <datastore.img>
+#
+# Exit status 1 when the image could not be mounted (nothing placed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+img=$1
+mnt=$(mktemp -d)
+trap 'fusermount3 -u "$mnt" 2>/dev/null; rmdir "$mnt"' EXIT
+if ! build/bin/vmfs-fuse "$img" "$mnt" 2>"$mnt.err"; then
+    echo "place-demo-vm: cannot mount $img ($(cat "$mnt.err")); no demo VM placed" >&2
+    rm -f "$mnt.err"
+    exit 1
+fi
+rm -f "$mnt.err"
+if [[ -e $mnt/demo ]]; then
+    exit 0
+fi
+mkdir "$mnt/demo"
+cp build/console/vmlinuz "$mnt/demo/vmlinuz"
+cp build/guest/initrd.img "$mnt/demo/initrd.img"
+cat >"$mnt/demo/demo.vmx" <<'VMX'
+.encoding = "UTF-8"
+config.version = "8"
+virtualHW.version = "4"
+displayName = "demo"
+guestOS = "other26xlinux-64"
+memsize = "128"
+numvcpus = "1"
+# Booted directly (no BIOS yet): Debian's kernel and a busybox initramfs.
+skerry.kernel = "vmlinuz"
+skerry.initrd = "initrd.img"
+skerry.cmdline = "console=ttyS0 quiet"
+serial0.present = "TRUE"
+serial0.fileType = "file"
+serial0.fileName = "serial0.log"
+VMX
+echo "place-demo-vm: the demo VM is /vmfs/volumes/datastore1/demo/demo.vmx"
