@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Put the demo VM on a datastore image, as `make run` does on first use:
 # /demo/demo.vmx with Debian's kernel (the console's) and the demo guest's
-# busybox initramfs (build/guest/initrd.img), 128 MB, one vCPU, its COM1
+# busybox initramfs (build/guest/initrd.img), 96 MB, one vCPU, its COM1
 # written to serial0.log beside it.  Through our own vmfs-fuse on the host.
 #
 #   tools/place-demo-vm.sh <datastore.img>
@@ -31,7 +31,7 @@ config.version = "8"
 virtualHW.version = "4"
 displayName = "demo"
 guestOS = "other26xlinux-64"
-memsize = "128"
+memsize = "96"
 numvcpus = "1"
 # Booted directly (no BIOS yet): Debian's kernel and a busybox initramfs.
 skerry.kernel = "vmlinuz"

@@ -10,6 +10,8 @@
 # A VMFS datastore disk, build/run/datastore1.img (an 8 GiB sparse image
 # formatted by vmkfstools -C on first use, with the demo VM on it;
 # $DATASTORE names another), is the console's /vmfs/volumes/datastore1.
+# The vmkernel keeps 768 MB of the 2 GB for itself and the VMs
+# (VMKERNEL_ARGS replaces its options).
 # Host ports reach the console through QEMU's user network: ssh 2222 -> 22,
 # authd 9020 -> 902, web 8080 -> 80 and 8443 -> 443, on $FORWARD_ADDR
 # (default 127.0.0.1).
@@ -48,7 +50,7 @@ forwards=hostfwd=tcp:$a:2222-:22,hostfwd=tcp:$a:9020-:902,hostfwd=tcp:$a:8080-:8
 # No -no-reboot: the console's `reboot` resets the machine and QEMU boots
 # the stack again; `poweroff` ends QEMU.
 args=(-M q35 -cpu qemu64,+svm,+npt -smp "${SMP:-2}" -m "${MEM:-2048}"
-      -kernel build/vmkernel.elf -append "${VMKERNEL_ARGS:-}" -initrd "$modules"
+      -kernel build/vmkernel.elf -append "${VMKERNEL_ARGS-vmkernel_mem=768M}" -initrd "$modules"
       -drive "file=$bootdisk,format=raw,if=virtio" -drive "file=$datastore,format=raw,if=virtio"
       -device virtio-rng-pci
       -nic "user,model=virtio-net-pci,$forwards")
