@@ -37,3 +37,7 @@ UNIT_TESTS += vmx_linux_loader
 vmx_linux_loader_SRCS := tests/unit/test_vmx_linux_loader.c vmx/core/linux_loader.c vmx/core/errmsg.c lib/boot/acpi_build.c \
                          lib/boot/boot_area.c lib/boot/bzimage.c lib/boot/zeropage.c
 $(BUILD)/tests/unit/vmx_linux_loader: vmx/core/linux_loader.h
+UNIT_TESTS += vmx_vmdk_backend
+vmx_vmdk_backend_SRCS := tests/unit/test_vmx_vmdk_backend.c vmx/core/vmdk_backend.c vmx/core/errmsg.c \
+                         vmfs/lib/vmdk_descriptor.c
+$(BUILD)/tests/unit/vmx_vmdk_backend: vmx/core/vmdk_backend.h vmfs/include/vmfs/vmdk.h
