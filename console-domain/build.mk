@@ -64,10 +64,11 @@ $(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC) &: $(CONSOLE_STAMP) $(CONSOL
 # The demo guest: the console's kernel with a busybox initramfs of its own.
 GUEST_INITRD := $(BUILD)/guest/initrd.img
 $(GUEST_INITRD): console-domain/guest/mkguest.sh console-domain/guest/init console-domain/mkcpio.py \
-		tools/build/fetch-debs.sh $(CONSOLE_STAMP) $(HOST_PACKAGES_STAMP)
+		tools/build/fetch-debs.sh $(CONSOLE_STAMP) $(HOST_PACKAGES_STAMP) $(CONSOLE_KERNEL)
 	@mkdir -p $(@D)
 	@echo "  GUEST   $@"
-	@console-domain/guest/mkguest.sh packages.lock $(BUILD)/cache/debs $(BUILD)/guest/work $@
+	@console-domain/guest/mkguest.sh packages.lock $(BUILD)/cache/debs $(BUILD)/guest/work \
+		$$(ls -d $(CONSOLE_DIR)/cloud/pkg/lib/modules/* | head -n 1) $@
 
 .PHONY: console
 console: $(CONSOLE_KERNEL) $(CONSOLE_INITRD) $(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC)

@@ -5,13 +5,14 @@
 
 VMX_BIN  := $(BIN)/vmware-vmx
 VMX_SRCS := vmx/vmware-vmx.c $(wildcard vmx/config/*.c vmx/core/*.c vmx/devices/*.c) \
-            lib/boot/acpi_build.c lib/boot/boot_area.c lib/boot/bzimage.c lib/boot/zeropage.c
-VMX_HDRS := $(wildcard vmx/*/*.h lib/boot/include/boot/*.h)
+            lib/boot/acpi_build.c lib/boot/boot_area.c lib/boot/bzimage.c lib/boot/zeropage.c \
+            vmfs/lib/vmdk_descriptor.c
+VMX_HDRS := $(wildcard vmx/*/*.h lib/boot/include/boot/*.h) vmfs/include/vmfs/vmdk.h
 
 $(VMX_BIN): $(VMX_SRCS) $(VMX_HDRS) $(LIBVMK_LIB) $(LIBVMK_HDRS) vmx/build.mk
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
-	@$(HOST_CC) $(LIBVMK_CFLAGS) -Ivmx -Ilib/boot/include $(VMX_SRCS) $(LIBVMK_LIB) -o $@
+	@$(HOST_CC) $(LIBVMK_CFLAGS) -Ivmx -Ilib/boot/include -Ivmfs/include $(VMX_SRCS) $(LIBVMK_LIB) -o $@
 
 # vmware-cmd (tools/): power operations on registered VMs; it reads the
 # state files vmware-vmx keeps (vmx/core/vm_state.c).

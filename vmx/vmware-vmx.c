@@ -129,10 +129,14 @@ static int power_on(const struct vm_config *cfg, struct vm *vm, struct vm_device
             .pm1a_cnt = ACPI_PM_CNT_BASE, .sci_irq = VM_SCI_IRQ, .s5_type = ACPI_PM_S5_TYPE,
             .reset_port = PCI_RESET_CONTROL, .reset_value = 0x06,
         };
+        static uint8_t ssdt[4096];
+        g.ssdt = ssdt;
         struct linux_entry ent;
         char why[256];
         if (vm_devices_init(dev, vm, cfg, err, errlen) < 0) {
             vm_destroy(vm);
+        } else if (!(g.ssdt_len = vm_devices_pci_ssdt(dev, ssdt, sizeof ssdt))) {
+            snprintf(err, errlen, "could not describe the VM's PCI bus in ACPI");
         } else if ((e = vm_devices_claim(dev)) != SK_OK) {
             snprintf(err, errlen, "could not claim the VM's ports and PCI hole: %s", vmk_strerror(e));
         } else if (linux_load(&g, &ent, why, sizeof why) < 0) {

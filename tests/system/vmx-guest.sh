@@ -48,7 +48,22 @@ serial0.fileType = "file"
 serial0.fileName = "serial0.log"
 VMX
 }
-write_vm vm1 128 skerry.guest=poweroff
+# add_disk <name>: a 64 MB thin VMDK made by our vmkfstools through the
+# mount, its sector 100 written by the host, on scsi0:0 (PVSCSI).
+add_disk() {
+    build/bin/vmkfstools -c 64m -d thin "$d/mnt/$1/$1.vmdk" >/dev/null &&
+        printf 'HOST-WROTE-SECTOR-100-%s' "$nonce" |
+        dd of="$d/mnt/$1/$1-flat.vmdk" bs=512 seek=100 conv=notrunc,fsync status=none &&
+        cat >>"$d/mnt/$1/$1.vmx" <<VMX
+scsi0.present = "TRUE"
+scsi0.virtualDev = "pvscsi"
+scsi0:0.present = "TRUE"
+scsi0:0.fileName = "$1.vmdk"
+VMX
+}
+nonce=$RANDOM$RANDOM
+write_vm vm1 128 "skerry.guest=poweroff skerry.disk=$nonce"
+add_disk vm1 || fail "vmx-guest: cannot make vm1's disk on the host"
 write_vm vm2 96 skerry.guest=spin
 write_vm vm3 96 "skerry.guest=reboot reboot=t"
 # A VM no console untyped memory can hold.
@@ -76,6 +91,7 @@ cmd idle 30 $timed
 cmd vmx 400 vmware-vmx $V/vm1/vm1.vmx; echo "status \$?"
 cmd serial 10 cat $V/vm1/serial0.log
 cmd vmwarelog 10 cat $V/vm1/vmware.log
+cmd flat 10 dd if=$V/vm1/vm1-flat.vmdk bs=512 skip=2048 count=1 2>/dev/null | tr -d '\\000'; echo
 cmd firstboot 10 vmware-cmd -l; grep 'vmware: registered' /var/log/messages
 cmd register 30 vmware-cmd -s register $V/vm2/vm2.vmx && vmware-cmd -s register $V/vm3/vm3.vmx && vmware-cmd -l
 cmd register2 10 vmware-cmd -s register $V/vm2/vm2.vmx; echo "status \$?"
@@ -121,6 +137,15 @@ check_output "$d" vmwarelog '^[A-Z][a-z]{2} [0-9]{2} [0-9:]{8}\.[0-9]{3}: vmx\| 
     "vmx-guest: vmware.log is beside the .vmx, in ESX's line format"
 check_output "$d" vmwarelog 'vmx\| Guest kernel .*vmlinuz \(Linux 6\.1\.' "vmx-guest: vmware.log names the guest kernel"
 check_output "$d" vmwarelog 'vmx\| Powering off: the guest powered off$' "vmx-guest: vmware.log says the guest powered off"
+check_output "$d" vmwarelog 'vmx\| scsi0: PVSCSI at PCI 00:10\.0, registers at 0x' "vmx-guest: vmware.log places the PVSCSI adapter"
+check_output "$d" vmwarelog 'vmx\| scsi0:0: .*/vm1/vm1\.vmdk, 64 MB$' "vmx-guest: and its disk, the VMDK on VMFS"
+check_output "$d" serial '^skerry-guest: disk sda of 131072 sectors$' \
+    "vmx-guest: the guest's vmw_pvscsi driver found the 64 MB disk (sd: 131072 sectors)"
+check_output "$d" serial "^skerry-guest: disk sector 100: HOST-WROTE-SECTOR-100-$nonce\$" \
+    "vmx-guest: the guest read what the host wrote into the flat extent"
+check_output "$d" serial '^skerry-guest: wrote sector 2048$' "vmx-guest: the guest wrote its pattern to the disk"
+check_output "$d" flat "^skerry-guest-wrote-$nonce\$" \
+    "vmx-guest: after power-off, the guest's pattern is in the flat extent, read from the console"
 check_output "$d" vmwarelog 'vmx\| Powered off$' "vmx-guest: and that the VM is off"
 
 # vm2 and vm3: vmware-cmd, two guests at once, a spinning one, a triple fault.
@@ -184,6 +209,12 @@ if [[ -z $(debugvmfs "$ds" show_heartbeats 2>&1) ]] && fsck_vmfs_clean "$ds"; th
     pass "vmx-guest: the datastore is clean after the console's poweroff with a VM running (no heartbeat left, fsck.vmfs clean)"
 else
     fail "vmx-guest: the datastore was left with a heartbeat or errors: $(debugvmfs "$ds" show_heartbeats 2>&1 | head -3 | tr '\n' ' ')"
+fi
+if debugvmfs "$ds" cat /vm1/vm1-flat.vmdk 2>/dev/null | dd bs=512 skip=2048 count=1 status=none |
+    grep -qa "skerry-guest-wrote-$nonce"; then
+    pass "vmx-guest: and read on the host by vmfs-tools' debugvmfs"
+else
+    fail "vmx-guest: debugvmfs does not find the guest's pattern in vm1-flat.vmdk"
 fi
 tr -d '\r' <"$d/vmkernel.log" >"$d/vmkernel.txt"
 if grep -q "PURPLE SCREEN" "$d/vmkernel.txt"; then

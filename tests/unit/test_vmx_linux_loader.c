@@ -150,6 +150,26 @@ static void test_load(void)
     }
 }
 
+/* An extra table (the VM's PCI SSDT) is in the XSDT, byte for byte. */
+static void test_ssdt(void)
+{
+    static uint8_t ssdt[64] = "SSDT";
+    ssdt[4] = sizeof ssdt;
+    memcpy(ssdt + 36, "PCI0-AML", 8);
+    struct linux_guest g = guest();
+    g.ssdt = ssdt;
+    g.ssdt_len = sizeof ssdt;
+    struct linux_entry e;
+    CHECK_EQ(linux_load(&g, &e, err, sizeof err), 0, "load with an SSDT (%.100s)", err);
+    const uint8_t *t = acpi_table(get64(ram + e.rsi + ZP_ACPI_RSDP_ADDR), "SSDT");
+    CHECK(t && memcmp(t, ssdt, sizeof ssdt) == 0, "the XSDT lists the SSDT, copied into the boot area");
+    static uint8_t huge[BA_SSDT_MAX + 1];
+    g.ssdt = huge;
+    g.ssdt_len = sizeof huge;
+    CHECK(linux_load(&g, &e, err, sizeof err) == -1 && strstr(err, "PCI SSDT is 4097 bytes"),
+          "an SSDT larger than its room is refused: \"%.100s\"", err);
+}
+
 static void expect_error(struct linux_guest g, const char *want, const char *what)
 {
     struct linux_entry e;
@@ -196,6 +216,7 @@ int main(void)
         return 1;
     make_image(0x7FFFFFFF);
     test_load();
+    test_ssdt();
     test_errors();
     free(ram);
     CHECK_DONE();

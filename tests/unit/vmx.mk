@@ -41,3 +41,10 @@ UNIT_TESTS += vmx_vmdk_backend
 vmx_vmdk_backend_SRCS := tests/unit/test_vmx_vmdk_backend.c vmx/core/vmdk_backend.c vmx/core/errmsg.c \
                          vmfs/lib/vmdk_descriptor.c
 $(BUILD)/tests/unit/vmx_vmdk_backend: vmx/core/vmdk_backend.h vmfs/include/vmfs/vmdk.h
+UNIT_TESTS += vmx_pci_firmware
+vmx_pci_firmware_SRCS := tests/unit/test_vmx_pci_firmware.c vmx/devices/pci_firmware.c vmx/devices/pci_host.c \
+                         vmx/devices/pci_config.c vmx/devices/device.c
+$(BUILD)/tests/unit/vmx_pci_firmware: vmx/devices/pci_firmware.h vmx/devices/pci_host.h vmx/devices/pci_config.h
+UNIT_TESTS += vmx_pci_ssdt
+vmx_pci_ssdt_SRCS := tests/unit/test_vmx_pci_ssdt.c vmx/core/pci_ssdt.c
+$(BUILD)/tests/unit/vmx_pci_ssdt: vmx/core/pci_ssdt.h

@@ -53,6 +53,15 @@ static int build_acpi(const struct linux_guest *g, uint8_t *area, uint64_t area_
         p.fadt.reset_reg = (struct acpi_gas){ ACPI_SPACE_IO, 8, 0, 1, g->reset_port };
         p.fadt.reset_value = g->reset_value;
     }
+    uint64_t ssdt_gpa = area_gpa + BA_SSDT;
+    if (g->ssdt_len) {
+        if (g->ssdt_len > BA_SSDT_MAX)
+            return errmsg(err, errlen, "the VM's PCI SSDT is %zu bytes, more than the boot area's %u", g->ssdt_len,
+                          (unsigned)BA_SSDT_MAX);
+        memcpy(area + BA_SSDT, g->ssdt, g->ssdt_len);
+        p.extra_tables = &ssdt_gpa;
+        p.nr_extra_tables = 1;
+    }
     struct acpi_layout layout;
     const char *why = NULL;
     if (acpi_build(&p, area + BA_ACPI, BA_ACPI_MAX, area_gpa + BA_ACPI, &layout, &why) < 0)

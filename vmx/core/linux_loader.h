@@ -41,6 +41,8 @@ struct linux_guest {
     uint16_t reset_port;
     uint8_t reset_value;
     bool vga_text;                  /* tell Linux of an 80x25 VGA text screen */
+    const uint8_t *ssdt;            /* one more ACPI table (the PCI bus), or NULL */
+    size_t ssdt_len;
 };
 
 /* Where the boot CPU enters: 64-bit mode at rip with paging at cr3, the

@@ -5,11 +5,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../devices/pci_firmware.h"
+#include "pci_ssdt.h"
 #include "vm_log.h"
 #include "vmk.h"
 
@@ -111,6 +114,44 @@ static int open_serial(struct serial_out *s, const struct vm_serial *cfg, unsign
     return 0;
 }
 
+/* ---- disks ---- */
+
+static int open_disk(struct vm_devices *d, unsigned bus, unsigned unit, const char *path, char *err, size_t errlen)
+{
+    struct vm_scsi_disk *disk = calloc(1, sizeof *disk);
+    if (!disk)
+        return errmsg(err, errlen, "scsi%u:%u: out of memory", bus, unit);
+    char why[1024];
+    if (vmdk_backend_open(&disk->vmdk, path, why, sizeof why) < 0) {
+        free(disk);
+        return errmsg(err, errlen, "scsi%u:%u.fileName: %s", bus, unit, why);
+    }
+    struct scsi_disk_backend be = { vmdk_backend_read, vmdk_backend_write, vmdk_backend_flush, disk->vmdk.size,
+                                    &disk->vmdk };
+    char serial[32];
+    snprintf(serial, sizeof serial, "vmx-scsi%u:%u", bus, unit);
+    if (scsi_disk_init(&disk->scsi, &be, serial) < 0 || pvscsi_attach(&d->scsi[bus], unit, &disk->scsi) < 0) {
+        vmdk_backend_close(&disk->vmdk);
+        free(disk);
+        return errmsg(err, errlen, "scsi%u:%u.fileName = \"%s\": the disk is smaller than one block", bus, unit,
+                      path);
+    }
+    d->disk[bus][unit] = disk;
+    vm_log("scsi%u:%u: %s, %llu MB", bus, unit, path, (unsigned long long)(disk->vmdk.size >> 20));
+    return 0;
+}
+
+static int add_scsi(struct vm_devices *d, const struct vm_scsi *cfg, unsigned bus, char *err, size_t errlen)
+{
+    pvscsi_init(&d->scsi[bus], VM_SCSI_IRQ, &d->plat[SRC_SCSI0 + bus]);
+    if (pci_host_add(&d->pci, VM_SCSI_PCI_SLOT + bus, 0, &d->scsi[bus].pci) < 0)
+        return errmsg(err, errlen, "scsi%u: PCI slot %#x is taken", bus, VM_SCSI_PCI_SLOT + bus);
+    for (unsigned u = 0; u < VM_CONFIG_SCSI_UNITS; u++)
+        if (cfg->unit[u].present && open_disk(d, bus, u, cfg->unit[u].file_name, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
 /* ---- assembly ---- */
 
 static int add(struct vm_devices *d, const struct vmx_device *dev, char *err, size_t errlen)
@@ -150,7 +191,31 @@ int vm_devices_init(struct vm_devices *d, struct vm *vm, const struct vm_config 
     if (add(d, &d->cmos.device, err, errlen) < 0 || add(d, &d->kbd.device, err, errlen) < 0 ||
         add(d, &d->vga.device, err, errlen) < 0 || add(d, &d->pm.device, err, errlen) < 0)
         return -1;
+    for (unsigned i = 0; i < VM_CONFIG_SCSI; i++)
+        if (cfg->scsi[i].present && add_scsi(d, &cfg->scsi[i], i, err, errlen) < 0)
+            return -1;
+    const struct pci_window w = { VM_PCI_HOLE_START, VM_PCI_HOLE_END, VM_PCI_IO_BASE, 0x10000 };
+    if (pci_firmware_assign(&d->pci, &w) < 0)
+        return errmsg(err, errlen, "the PCI devices' registers do not fit the PCI hole");
+    for (unsigned i = 0; i < VM_CONFIG_SCSI; i++)
+        if (cfg->scsi[i].present)
+            vm_log("scsi%u: PVSCSI at PCI 00:%02x.0, registers at %#llx, IRQ %u", i, VM_SCSI_PCI_SLOT + i,
+                   (unsigned long long)pci_bar_address(&d->scsi[i].pci, 0), VM_SCSI_IRQ);
     return 0;
+}
+
+size_t vm_devices_pci_ssdt(const struct vm_devices *d, uint8_t *buf, size_t cap)
+{
+    struct pci_ssdt_config c = { .mem_base = VM_PCI_HOLE_START, .mem_end = VM_PCI_HOLE_END };
+    for (unsigned dev = 1; dev < 32 && c.nr_routes < PCI_SSDT_MAX_ROUTES; dev++) {
+        const struct pci_function *f = d->pci.fn[PCI_DEVFN(dev, 0)];
+        if (f && f->cfg[PCI_INTERRUPT_PIN]) {
+            c.route[c.nr_routes].slot = (uint8_t)dev;
+            c.route[c.nr_routes].gsi = f->cfg[PCI_INTERRUPT_LINE];
+            c.nr_routes++;
+        }
+    }
+    return pci_ssdt_build(buf, cap, &c);
 }
 
 long vm_devices_claim(struct vm_devices *d)
@@ -181,4 +246,12 @@ void vm_devices_close(struct vm_devices *d)
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
         if (d->serial[i].fd >= 0)
             close(d->serial[i].fd);
+    for (unsigned b = 0; b < VM_CONFIG_SCSI; b++)
+        for (unsigned u = 0; u < VM_CONFIG_SCSI_UNITS; u++)
+            if (d->disk[b][u]) {
+                vmdk_backend_flush(&d->disk[b][u]->vmdk);
+                vmdk_backend_close(&d->disk[b][u]->vmdk);
+                free(d->disk[b][u]);
+                d->disk[b][u] = NULL;
+            }
 }

@@ -21,17 +21,32 @@
 #include "../devices/cmos_rtc.h"
 #include "../devices/i8042.h"
 #include "../devices/pci_host.h"
+#include "../devices/pvscsi.h"
+#include "../devices/scsi_disk.h"
 #include "../devices/uart16550.h"
 #include "../devices/vga_text.h"
 #include "vm.h"
+#include "vmdk_backend.h"
 #include "vmx_bus.h"
 
 #define VM_PCI_HOLE_START 0xC0000000ull
 #define VM_PCI_HOLE_END   0xFEC00000ull     /* the I/O APIC and local APIC above */
 #define VM_IRQ_LINES      24
 #define VM_SCI_IRQ        9
+#define VM_SCSI_IRQ       16                /* INTA# of the SCSI adapters (a PCI line: 16-23) */
+#define VM_SCSI_PCI_SLOT  0x10              /* scsiN at 00:(0x10 + N).0 */
+#define VM_PCI_IO_BASE    0xC000            /* I/O BARs from here */
 
-enum vm_device_source { SRC_UART0, SRC_UART3 = SRC_UART0 + 3, SRC_CMOS, SRC_KBD, SRC_PM, SRC_PCI, SRC_COUNT };
+enum vm_device_source {
+    SRC_UART0, SRC_UART3 = SRC_UART0 + 3, SRC_CMOS, SRC_KBD, SRC_PM, SRC_PCI,
+    SRC_SCSI0, SRC_SCSI3 = SRC_SCSI0 + 3, SRC_COUNT
+};
+
+/* A virtual disk: its VMDK files and the SCSI disk the adapter sees. */
+struct vm_scsi_disk {
+    struct vmdk_backend vmdk;
+    struct scsi_disk scsi;
+};
 
 struct vm_devices;
 
@@ -61,11 +76,17 @@ struct vm_devices {
     struct i8042 kbd;
     struct vga_text vga;
     struct acpi_pm pm;
+    struct pvscsi scsi[VM_CONFIG_SCSI];
+    struct vm_scsi_disk *disk[VM_CONFIG_SCSI][VM_CONFIG_SCSI_UNITS];
     bool poweroff, reset;       /* what the guest asked for */
 };
 
 /* 0, or -1 with err naming the device or key that failed. */
 int vm_devices_init(struct vm_devices *d, struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
+
+/* The SSDT describing the VM's PCI bus (pci_ssdt.h) into buf: its length,
+ * 0 when it does not fit. */
+size_t vm_devices_pci_ssdt(const struct vm_devices *d, uint8_t *buf, size_t cap);
 
 /* Claim the device ranges on the VM's I/O-request channel. */
 long vm_devices_claim(struct vm_devices *d);
