@@ -149,3 +149,6 @@ tests/bench/invoke-bench.sh
 
 # VMFS through vmfs-fuse against ext4 (tests/bench/vmfs-bench.sh).
 tests/bench/vmfs-bench.sh
+
+# A guest's boot under vmware-vmx against QEMU alone (tests/bench/vmx-bench.sh).
+tests/bench/vmx-bench.sh

@@ -19,7 +19,8 @@ cd "$(dirname "$0")/../.."
 d=build/tests/system/vmx-guest
 rm -rf "$d"
 mkdir -p "$d/mnt"
-for f in build/vmkernel.elf build/console/vmlinuz build/console/initrd.img build/guest/initrd.img; do
+for f in build/vmkernel.elf build/console/vmlinuz build/console/vmlinuz-generic build/console/initrd.img \
+    build/guest/initrd.img; do
     [[ -f $f ]] || { fail "vmx-guest: $f is missing (run: make)"; exit 1; }
 done
 
@@ -66,6 +67,9 @@ write_vm vm1 128 "skerry.guest=poweroff skerry.disk=$nonce"
 add_disk vm1 || fail "vmx-guest: cannot make vm1's disk on the host"
 write_vm vm2 96 skerry.guest=spin
 write_vm vm3 96 "skerry.guest=reboot reboot=t"
+# vm4: Debian's generic kernel flavour instead of the cloud one.
+write_vm vm4 128 skerry.guest=poweroff
+cp build/console/vmlinuz-generic "$d/mnt/vm4/vmlinuz"
 # A VM no console untyped memory can hold.
 sed 's/^memsize = .*/memsize = "65536"/' "$d/mnt/vm1/vm1.vmx" >"$d/mnt/vm1/huge.vmx"
 vmfs_unmount "$d/mnt"
@@ -91,6 +95,7 @@ cmd idle 30 $timed
 cmd vmx 400 vmware-vmx $V/vm1/vm1.vmx; echo "status \$?"
 cmd serial 10 cat $V/vm1/serial0.log
 cmd vmwarelog 10 cat $V/vm1/vmware.log
+cmd generic 300 vmware-vmx $V/vm4/vm4.vmx; echo "status \$?"; cat $V/vm4/serial0.log
 cmd flat 10 dd if=$V/vm1/vm1-flat.vmdk bs=512 skip=2048 count=1 2>/dev/null | tr -d '\\000'; echo
 cmd firstboot 10 vmware-cmd -l; grep 'vmware: registered' /var/log/messages
 cmd register 30 vmware-cmd -s register $V/vm2/vm2.vmx && vmware-cmd -s register $V/vm3/vm3.vmx && vmware-cmd -l
@@ -144,6 +149,9 @@ check_output "$d" serial '^skerry-guest: disk sda of 131072 sectors$' \
 check_output "$d" serial "^skerry-guest: disk sector 100: HOST-WROTE-SECTOR-100-$nonce\$" \
     "vmx-guest: the guest read what the host wrote into the flat extent"
 check_output "$d" serial '^skerry-guest: wrote sector 2048$' "vmx-guest: the guest wrote its pattern to the disk"
+check_output "$d" generic '^status 0$' "vmx-guest: vm4 with Debian's generic kernel ran until it powered off"
+check_output "$d" generic '^skerry-guest: Linux 6\.1\.[0-9]+-[0-9]+-amd64 is up on 1 vCPU' \
+    "vmx-guest: the generic flavour (linux-image-amd64) boots as a guest too"
 check_output "$d" flat "^skerry-guest-wrote-$nonce\$" \
     "vmx-guest: after power-off, the guest's pattern is in the flat extent, read from the console"
 check_output "$d" vmwarelog 'vmx\| Powered off$' "vmx-guest: and that the VM is off"

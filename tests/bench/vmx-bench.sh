@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# make bench: a guest's boot under vmware-vmx against the same kernel and
+# initramfs booted directly by QEMU, as a ratio measured in one run.  The
+# time is from the start (QEMU's, or vmware-vmx's in the console, domain
+# building included) to the demo guest's "is up" line on its COM1.  No
+# pass/fail: the figures are printed, with the issue's target.
+#   BENCH_RUNS=N   boots of each kind (default 3)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. tests/system/lib.sh
+. tests/system/console_lib.sh
+. tests/system/vmfs_lib.sh
+dir=build/bench/vmx
+runs=${BENCH_RUNS:-3}
+rm -rf "$dir"
+mkdir -p "$dir/mnt"
+cmdline="console=ttyS0 quiet skerry.guest=poweroff"
+marker='skerry-guest: Linux .* is up'
+
+# Directly: QEMU start to the marker.
+bare=()
+for i in $(seq "$runs"); do
+    mkdir -p "$dir/bare-$i"
+    echo "wait up 120 $marker" >"$dir/bare-$i/steps"
+    console_run "$dir/bare-$i" "$dir/bare-$i/steps" 150 "${QEMU_MACHINE[@]}" -m 128 \
+        -kernel build/console/vmlinuz -initrd build/guest/initrd.img -append "$cmdline"
+    [[ $(step_rc "$dir/bare-$i" up) == 0 ]] || { echo "bench: the bare guest did not boot (see $dir/bare-$i)" >&2; exit 1; }
+    bare+=("$(step_time "$dir/bare-$i" up)")
+done
+
+# Under the vmkernel: vmware-vmx in the console, from its start to the
+# marker in serial0.log (polled every 0.1 s; /proc/uptime counts 10 ms).
+ds=$dir/datastore1.img
+truncate -s 512M "$ds"
+build/bin/vmkfstools -C vmfs3 -S datastore1 "$ds" >/dev/null
+vmfs_mount "$ds" "$dir/mnt"
+mkdir "$dir/mnt/bench"
+cp build/console/vmlinuz build/guest/initrd.img "$dir/mnt/bench/"
+cat >"$dir/mnt/bench/bench.vmx" <<VMX
+config.version = "8"
+virtualHW.version = "4"
+displayName = "bench"
+memsize = "128"
+skerry.kernel = "vmlinuz"
+skerry.initrd = "initrd.img"
+skerry.cmdline = "$cmdline"
+serial0.present = "TRUE"
+serial0.fileName = "serial0.log"
+VMX
+vmfs_unmount "$dir/mnt"
+V=/vmfs/volumes/datastore1/bench
+one='rm -f V/serial0.log; t0=$(cut -d" " -f1 /proc/uptime); vmware-vmx V/bench.vmx & for i in $(seq 1200); do grep -q "is up" V/serial0.log 2>/dev/null && break; sleep 0.1; done; t1=$(cut -d" " -f1 /proc/uptime); wait; echo "up after $(( (${t1/./} - ${t0/./}) * 10 )) ms"'
+one=${one//V\//$V/}
+{
+    echo "wait marker 120 $CONSOLE_MARKER"
+    login_steps
+    echo "cmd ready 60 for i in \$(seq 50); do [ -f $V/bench.vmx ] && break; sleep 1; done; ls $V/bench.vmx"
+    for i in $(seq "$runs"); do
+        echo "cmd run$i 300 $one"
+    done
+    echo "send poweroff"
+    echo "exit off 60"
+} >"$dir/steps"
+console_run "$dir" "$dir/steps" $((200 + 150 * runs)) "${QEMU_MACHINE[@]}" \
+    -kernel build/vmkernel.elf -append "vmkernel_mem=512M" \
+    -initrd "build/console/vmlinuz console=ttyS0,build/console/initrd.img" \
+    -serial "file:$dir/vmkernel.log" -nic user,model=virtio-net-pci -drive "file=$ds,format=raw,if=virtio"
+vmx=()
+for i in $(seq "$runs"); do
+    ms=$(tr -d '\r' <"$dir/run$i.out" 2>/dev/null | sed -n 's/^up after \([0-9]*\) ms$/\1/p')
+    [[ -n $ms ]] || { echo "bench: the guest under vmware-vmx did not boot: $(why_failed "$dir" "run$i")" >&2; exit 1; }
+    vmx+=("$(awk -v m="$ms" 'BEGIN { printf "%.2f", m / 1000 }')")
+done
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+b=$(printf '%s\n' "${bare[@]}" | median)
+s=$(printf '%s\n' "${vmx[@]}" | median)
+echo
+echo "Guest boot to its marker, demo guest (Debian cloud kernel, busybox initramfs, 128 MB, $runs runs each):"
+echo "  directly by QEMU:       ${bare[*]} s, median $b s (QEMU start to the marker)"
+echo "  under vmware-vmx:       ${vmx[*]} s, median $s s (vmware-vmx start to the marker)"
+awk -v b="$b" -v s="$s" 'BEGIN { printf "  ratio:                  %.2f (target <= 2.0)\n", s / b }'
