@@ -31,6 +31,7 @@
 #include "core/vm.h"
 #include "core/vm_devices.h"
 #include "core/vm_log.h"
+#include "core/vm_net.h"
 #include "core/vm_run.h"
 #include "core/vm_state.h"
 #include "vmk.h"
@@ -97,9 +98,28 @@ static int load_config(const char *path, struct vm_config *cfg, char *err, size_
         return -1;
     }
     int r = vm_config_read(dict, path, cfg, why, sizeof why);
-    vmx_dict_free(dict);
     if (r < 0)
         snprintf(err, errlen, "%s: %s", path, why);
+    /* A NIC with no address gets one, written back as ESX does, so that
+     * the guest sees the same MAC at every power-on. */
+    bool changed = false;
+    for (unsigned i = 0; r == 0 && i < VM_CONFIG_ETHERNET; i++) {
+        struct vm_ethernet *e = &cfg->ethernet[i];
+        if (!e->present || e->has_mac)
+            continue;
+        vm_net_generate_mac(path, i, e->mac);
+        e->has_mac = true;
+        char key[64], mac[24];
+        snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", e->mac[0], e->mac[1], e->mac[2], e->mac[3],
+                 e->mac[4], e->mac[5]);
+        snprintf(key, sizeof key, "ethernet%u.generatedAddress", i);
+        changed |= vmx_dict_set(dict, key, mac) == 0;
+        snprintf(key, sizeof key, "ethernet%u.generatedAddressOffset", i);
+        changed |= vmx_dict_set(dict, key, "0") == 0;
+    }
+    if (changed && vmx_dict_save(dict, path, why, sizeof why) < 0)
+        fprintf(stderr, "vmware-vmx: %s: could not record the generated MAC addresses: %s\n", path, why);
+    vmx_dict_free(dict);
     return r;
 }
 

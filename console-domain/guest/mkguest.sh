@@ -20,6 +20,7 @@ exec {lockfd}>&-
 dpkg-deb -x "$deb" "$work/deb"
 install -m 755 "$work/deb/bin/busybox" "$work/root/bin/busybox"
 install -m 755 "$src/init" "$work/root/init"
+install -m 755 "$src/udhcpc.script" "$work/root/bin/udhcpc.script"
 mkdir -p "$work/root/lib/modules"
 for m in drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/scsi/sd_mod drivers/scsi/vmw_pvscsi \
          drivers/net/vmxnet3/vmxnet3; do

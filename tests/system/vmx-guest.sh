@@ -63,8 +63,14 @@ scsi0:0.fileName = "$1.vmdk"
 VMX
 }
 nonce=$RANDOM$RANDOM
-write_vm vm1 128 "skerry.guest=poweroff skerry.disk=$nonce"
+write_vm vm1 128 "skerry.guest=poweroff skerry.disk=$nonce skerry.net=192.168.75.1"
 add_disk vm1 || fail "vmx-guest: cannot make vm1's disk on the host"
+cat >>"$d/mnt/vm1/vm1.vmx" <<VMX
+ethernet0.present = "TRUE"
+ethernet0.virtualDev = "vmxnet3"
+ethernet0.networkName = "VM Network"
+ethernet0.addressType = "generated"
+VMX
 write_vm vm2 96 skerry.guest=spin
 write_vm vm3 96 "skerry.guest=reboot reboot=t"
 # vm4: Debian's generic kernel flavour instead of the cloud one.
@@ -92,7 +98,9 @@ $(login_steps)
 cmd ready 60 for i in \$(seq 50); do [ -f $V/vm1/vm1.vmx ] && break; sleep 1; done; ls $V/vm1
 cmd before 30 grep -o '[0-9]* MB free' /proc/vmware/mem; $untyped
 cmd idle 30 $timed
+cmd listen 10 (echo "console-says-$nonce" | nc -l -p 5000 >/tmp/tcp.got 2>&1 &); sleep 1; ip -4 addr show vSwitch0
 cmd vmx 400 vmware-vmx $V/vm1/vm1.vmx; echo "status \$?"
+cmd tcpgot 10 cat /tmp/tcp.got; grep -i 'generatedAddress' $V/vm1/vm1.vmx
 cmd serial 10 cat $V/vm1/serial0.log
 cmd vmwarelog 10 cat $V/vm1/vmware.log
 cmd generic 300 vmware-vmx $V/vm4/vm4.vmx; echo "status \$?"; cat $V/vm4/serial0.log
@@ -152,6 +160,15 @@ check_output "$d" serial '^skerry-guest: wrote sector 2048$' "vmx-guest: the gue
 check_output "$d" generic '^status 0$' "vmx-guest: vm4 with Debian's generic kernel ran until it powered off"
 check_output "$d" generic '^skerry-guest: Linux 6\.1\.[0-9]+-[0-9]+-amd64 is up on 1 vCPU' \
     "vmx-guest: the generic flavour (linux-image-amd64) boots as a guest too"
+check_output "$d" listen 'inet 192\.168\.75\.1/24' "vmx-guest: S90vmware made vSwitch0 with the console at 192.168.75.1"
+check_output "$d" vmwarelog 'vmx\| ethernet0: vmxnet3 at PCI 00:14\.0, IRQ 17, MAC 00:0c:29:[0-9a-f:]{8}, on "VM Network" \(vSwitch0' \
+    "vmx-guest: vmware.log shows the vmxnet3 NIC on VM Network (vSwitch0) with a generated 00:0c:29 MAC"
+check_output "$d" tcpgot '^ethernet0\.generatedAddress = "00:0c:29:[0-9a-f:]{8}"$' \
+    "vmx-guest: the generated MAC was written back to the .vmx, as ESX does"
+check_output "$d" serial '^skerry-guest: eth0 192\.168\.75\.1[0-9][0-9]/24$' \
+    "vmx-guest: the guest's vmxnet3 got an address by DHCP from the console on vSwitch0"
+check_output "$d" tcpgot "^guest-says-$nonce\$" "vmx-guest: the console received the guest's TCP data"
+check_output "$d" serial "^skerry-guest: tcp reply: console-says-$nonce\$" "vmx-guest: and the guest received the console's reply"
 check_output "$d" flat "^skerry-guest-wrote-$nonce\$" \
     "vmx-guest: after power-off, the guest's pattern is in the flat extent, read from the console"
 check_output "$d" vmwarelog 'vmx\| Powered off$' "vmx-guest: and that the VM is off"

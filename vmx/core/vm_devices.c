@@ -13,6 +13,7 @@
 
 #include "../devices/pci_firmware.h"
 #include "pci_ssdt.h"
+#include "vm_net.h"
 #include "vm_log.h"
 #include "vmk.h"
 
@@ -152,6 +153,67 @@ static int add_scsi(struct vm_devices *d, const struct vm_scsi *cfg, unsigned bu
     return 0;
 }
 
+/* ---- NICs ---- */
+
+struct nic_port {
+    struct vm_devices *d;
+    unsigned i;
+};
+static struct nic_port nic_ports[VM_CONFIG_ETHERNET];
+
+static void nic_tx(void *ctx, const void *frame, size_t len)
+{
+    struct nic_port *p = ctx;
+    int fd = p->d->tap[p->i];
+    /* A full tap queue drops the frame, as a congested switch port would. */
+    if (fd >= 0 && write(fd, frame, len) < 0 && errno != EAGAIN)
+        vm_log("ethernet%u: sending a frame failed: %s", p->i, strerror(errno));
+}
+
+static int add_nic(struct vm_devices *d, const struct vm_ethernet *cfg, unsigned i, char *err, size_t errlen)
+{
+    const char *bridge = vm_net_bridge(cfg->network_name);
+    if (!bridge)
+        return errmsg(err, errlen, "ethernet%u.networkName = \"%s\": no such port group (there is \"VM Network\" "
+                      "on vSwitch0)", i, cfg->network_name);
+    char name[16], why[256];
+    snprintf(name, sizeof name, "vmnic%u.%u", (unsigned)d->vm->dom_id, i);
+    if ((d->tap[i] = vm_net_open(name, bridge, why, sizeof why)) < 0)
+        return errmsg(err, errlen, "ethernet%u: %s", i, why);
+    nic_ports[i] = (struct nic_port){ d, i };
+    vmxnet3_init(&d->nic[i], cfg->mac, VM_NIC_IRQ, &d->plat[SRC_NIC0 + i], nic_tx, &nic_ports[i]);
+    d->nic[i].pci.cfg[PCI_INTERRUPT_LINE] = VM_NIC_IRQ;    /* as a BIOS records the routing */
+    if (pci_host_add(&d->pci, VM_NIC_PCI_SLOT + i, 0, &d->nic[i].pci) < 0)
+        return errmsg(err, errlen, "ethernet%u: PCI slot %#x is taken", i, VM_NIC_PCI_SLOT + i);
+    vmxnet3_set_link(&d->nic[i], true);
+    vm_log("ethernet%u: vmxnet3 at PCI 00:%02x.0, IRQ %u, MAC %02x:%02x:%02x:%02x:%02x:%02x, on \"%s\" (%s, port %s)",
+           i, VM_NIC_PCI_SLOT + i, VM_NIC_IRQ, cfg->mac[0], cfg->mac[1], cfg->mac[2], cfg->mac[3], cfg->mac[4],
+           cfg->mac[5], cfg->network_name, bridge, name);
+    return 0;
+}
+
+unsigned vm_devices_fds(const struct vm_devices *d, struct pollfd *fds, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < VM_CONFIG_ETHERNET && n < max; i++)
+        if (d->tap[i] >= 0)
+            fds[n++] = (struct pollfd){ .fd = d->tap[i], .events = POLLIN };
+    return n;
+}
+
+void vm_devices_input(struct vm_devices *d)
+{
+    static uint8_t frame[VMXNET3_MAX_FRAME];
+    for (unsigned i = 0; i < VM_CONFIG_ETHERNET; i++)
+        /* A bounded batch per NIC, so that one busy port cannot starve the VM's I/O. */
+        for (int k = 0; d->tap[i] >= 0 && k < 64; k++) {
+            ssize_t n = read(d->tap[i], frame, sizeof frame);
+            if (n <= 0)
+                break;
+            vmxnet3_receive(&d->nic[i], frame, (size_t)n);    /* a full ring drops it, as a NIC does */
+        }
+}
+
 /* ---- assembly ---- */
 
 static int add(struct vm_devices *d, const struct vmx_device *dev, char *err, size_t errlen)
@@ -171,6 +233,8 @@ int vm_devices_init(struct vm_devices *d, struct vm *vm, const struct vm_config 
     }
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
         d->serial[i].fd = -1;
+    for (unsigned i = 0; i < VM_CONFIG_ETHERNET; i++)
+        d->tap[i] = -1;
     pci_host_init(&d->pci, &d->plat[SRC_PCI]);
     vmx_bus_init(&d->bus, &d->pci);
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++) {
@@ -193,6 +257,9 @@ int vm_devices_init(struct vm_devices *d, struct vm *vm, const struct vm_config 
         return -1;
     for (unsigned i = 0; i < VM_CONFIG_SCSI; i++)
         if (cfg->scsi[i].present && add_scsi(d, &cfg->scsi[i], i, err, errlen) < 0)
+            return -1;
+    for (unsigned i = 0; i < VM_CONFIG_ETHERNET; i++)
+        if (cfg->ethernet[i].present && add_nic(d, &cfg->ethernet[i], i, err, errlen) < 0)
             return -1;
     const struct pci_window w = { VM_PCI_HOLE_START, VM_PCI_HOLE_END, VM_PCI_IO_BASE, 0x10000 };
     if (pci_firmware_assign(&d->pci, &w) < 0)
@@ -246,6 +313,11 @@ void vm_devices_close(struct vm_devices *d)
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
         if (d->serial[i].fd >= 0)
             close(d->serial[i].fd);
+    for (unsigned i = 0; i < VM_CONFIG_ETHERNET; i++)
+        if (d->tap[i] >= 0) {
+            close(d->tap[i]);               /* the tap leaves the vSwitch with it */
+            d->tap[i] = -1;
+        }
     for (unsigned b = 0; b < VM_CONFIG_SCSI; b++)
         for (unsigned u = 0; u < VM_CONFIG_SCSI_UNITS; u++)
             if (d->disk[b][u]) {

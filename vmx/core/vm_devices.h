@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 
 #include "../config/vm_config.h"
 #include "../devices/acpi_pm.h"
@@ -24,6 +25,7 @@
 #include "../devices/pvscsi.h"
 #include "../devices/scsi_disk.h"
 #include "../devices/uart16550.h"
+#include "../devices/vmxnet3.h"
 #include "../devices/vga_text.h"
 #include "vm.h"
 #include "vmdk_backend.h"
@@ -36,10 +38,12 @@
 #define VM_SCSI_IRQ       16                /* INTA# of the SCSI adapters (a PCI line: 16-23) */
 #define VM_SCSI_PCI_SLOT  0x10              /* scsiN at 00:(0x10 + N).0 */
 #define VM_PCI_IO_BASE    0xC000            /* I/O BARs from here */
+#define VM_NIC_IRQ        17                /* INTA# of the NICs */
+#define VM_NIC_PCI_SLOT   0x14              /* ethernetN at 00:(0x14 + N).0 */
 
 enum vm_device_source {
     SRC_UART0, SRC_UART3 = SRC_UART0 + 3, SRC_CMOS, SRC_KBD, SRC_PM, SRC_PCI,
-    SRC_SCSI0, SRC_SCSI3 = SRC_SCSI0 + 3, SRC_COUNT
+    SRC_SCSI0, SRC_SCSI3 = SRC_SCSI0 + 3, SRC_NIC0, SRC_NIC3 = SRC_NIC0 + 3, SRC_COUNT
 };
 
 /* A virtual disk: its VMDK files and the SCSI disk the adapter sees. */
@@ -78,6 +82,8 @@ struct vm_devices {
     struct acpi_pm pm;
     struct pvscsi scsi[VM_CONFIG_SCSI];
     struct vm_scsi_disk *disk[VM_CONFIG_SCSI][VM_CONFIG_SCSI_UNITS];
+    struct vmxnet3 nic[VM_CONFIG_ETHERNET];
+    int tap[VM_CONFIG_ETHERNET];            /* the NIC's port on its vSwitch, -1: none */
     bool poweroff, reset;       /* what the guest asked for */
 };
 
@@ -90,6 +96,13 @@ size_t vm_devices_pci_ssdt(const struct vm_devices *d, uint8_t *buf, size_t cap)
 
 /* Claim the device ranges on the VM's I/O-request channel. */
 long vm_devices_claim(struct vm_devices *d);
+
+/* The descriptors the run loop waits on for the devices (the NICs'
+ * taps): how many were put in fds (at most max). */
+unsigned vm_devices_fds(const struct vm_devices *d, struct pollfd *fds, unsigned max);
+
+/* Take in what arrived on them (frames from the vSwitch to the NICs). */
+void vm_devices_input(struct vm_devices *d);
 
 /* Timers due by now; the monotonic ns of the next one (UINT64_MAX: none). */
 uint64_t vm_devices_poll(struct vm_devices *d);

@@ -67,16 +67,19 @@ enum vm_end vm_run(struct vm *vm, struct vm_devices *d, struct vm_requests *rq)
         if (due > next_alive)
             due = next_alive;
         int timeout = due <= now ? 0 : (int)((due - now + 999999) / 1000000);
-        struct pollfd pfd = { .fd = vmk_event_fd(), .events = POLLIN };
-        int n = poll(&pfd, 1, timeout);
+        struct pollfd pfd[1 + VM_CONFIG_ETHERNET] = { { .fd = vmk_event_fd(), .events = POLLIN } };
+        unsigned nfds = 1 + vm_devices_fds(d, pfd + 1, VM_CONFIG_ETHERNET);
+        int n = poll(pfd, nfds, timeout);
         if (n < 0 && errno != EINTR) {
             vm_log("waiting for the VM's requests failed: %s", strerror(errno));
             return VM_END_ERROR;
         }
-        if (n > 0) {
+        if (n > 0 && (pfd[0].revents & POLLIN)) {
             struct vmk_event ev[16];
             while (vmk_read_events(ev, 16, true) > 0)
                 ;                       /* the slots say what is pending */
         }
+        if (n > 0 && nfds > 1)
+            vm_devices_input(d);
     }
 }

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A VM NIC's port on a virtual switch of the service console: a tap
+ * interface (named vmnic<domain>.<n>, up, non-blocking) put into the Linux
+ * bridge that stands for the port group's vSwitch.  The one port group
+ * so far is "VM Network" on vSwitch0, which S90vmware makes.
+ */
+#ifndef SKERRY_VMX_VM_NET_H
+#define SKERRY_VMX_VM_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VM_NET_BRIDGE "vSwitch0"
+
+/* The bridge of a port group: its name, or NULL for an unknown one. */
+const char *vm_net_bridge(const char *network_name);
+
+/* A tap called name in bridge: its descriptor, or -1 with err. */
+int vm_net_open(const char *name, const char *bridge, char *err, size_t errlen);
+
+/* A MAC for a NIC without one, ESX's way: 00:0c:29 and three bytes from
+ * the .vmx's path and the NIC's number (so the same VM keeps it). */
+void vm_net_generate_mac(const char *vmx_path, unsigned nic, uint8_t mac[6]);
+
+#endif
