@@ -3,7 +3,8 @@
 # Put the demo VM on a datastore image, as `make run` does on first use:
 # /demo/demo.vmx with Debian's kernel (the console's) and the demo guest's
 # busybox initramfs (build/guest/initrd.img), 96 MB, one vCPU, its COM1
-# written to serial0.log beside it.  Through our own vmfs-fuse on the host.
+# written to serial0.log beside it, a vmxnet3 on "VM Network" (it takes an
+# address from the console's DHCP on vSwitch0).  Through our own vmfs-fuse on the host.
 #
 #   tools/place-demo-vm.sh <datastore.img>
 #
@@ -40,5 +41,9 @@ skerry.cmdline = "console=ttyS0 quiet"
 serial0.present = "TRUE"
 serial0.fileType = "file"
 serial0.fileName = "serial0.log"
+ethernet0.present = "TRUE"
+ethernet0.virtualDev = "vmxnet3"
+ethernet0.networkName = "VM Network"
+ethernet0.addressType = "generated"
 VMX
 echo "place-demo-vm: the demo VM is /vmfs/volumes/datastore1/demo/demo.vmx"
