@@ -438,6 +438,7 @@ static void test_device_model(sk_cptr_t ut, const struct sk_system_bootinfo_resu
 
     expect(sk_vcpu_start(M_VCPU), SK_OK, "model: start the child");
     expect(sk_vcpu_start(M_VCPU), SK_E_BUSY, "model: start it again while it runs");
+    expect(sk_vcpu_start_ap(M_VCPU), SK_E_INVALID_ARGUMENT, "model: start_ap is for vCPUs other than vCPU 0");
     volatile uint32_t *results = (volatile uint32_t *)(ram + 0x6000);
     unsigned events = 0;
     while (results[2] != 0x600DF00D) {

@@ -126,10 +126,6 @@ static int load_config(const char *path, struct vm_config *cfg, char *err, size_
 /* Build, load and start the VM; then serve it until it ends. */
 static int power_on(const struct vm_config *cfg, struct vm *vm, struct vm_devices *dev, char *err, size_t errlen)
 {
-    if (cfg->numvcpus > 1) {
-        snprintf(err, errlen, "numvcpus = \"%u\": only 1 vCPU can be started so far", cfg->numvcpus);
-        return -1;
-    }
     size_t klen = 0, ilen = 0;
     uint8_t *kernel = read_file("skerry.kernel", cfg->kernel, &klen, err, errlen), *initrd = NULL;
     if (!kernel || (cfg->initrd[0] && !(initrd = read_file("skerry.initrd", cfg->initrd, &ilen, err, errlen)))) {
@@ -141,8 +137,8 @@ static int power_on(const struct vm_config *cfg, struct vm *vm, struct vm_device
     if (e < 0) {
         snprintf(err, errlen, "/dev/vmkernel: %s", vmk_strerror(e));
     } else if (vm_create(vm, cfg->display_name, (uint64_t)cfg->memsize_mb << 20, cfg->numvcpus, err, errlen) == 0) {
-        vm_log("Domain %llu: %u MB of RAM, %u vCPU", (unsigned long long)vm->dom_id, cfg->memsize_mb,
-               cfg->numvcpus);
+        vm_log("Domain %llu: %u MB of RAM, %u vCPU%s", (unsigned long long)vm->dom_id, cfg->memsize_mb,
+               cfg->numvcpus, cfg->numvcpus > 1 ? "s" : "");
         struct linux_guest g = {
             .ram = vm->ram, .ram_size = vm->ram_size, .kernel = kernel, .kernel_len = klen, .initrd = initrd,
             .initrd_len = ilen, .cmdline = cfg->cmdline, .nr_vcpus = cfg->numvcpus, .pm1a_evt = ACPI_PM_EVT_BASE,

@@ -385,6 +385,19 @@ long cap_vcpu_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label, s
         log_info("dom%u %s: vcpu%u started at RIP %#llx", d->id, d->name, v->index,
                  (unsigned long long)v->arch.vmcb->save.rip);
         return SK_OK;
+    case SK_INV_VCPU_START_AP:
+        if (d->dying)
+            return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+        if (o->index == 0)
+            return cap_fail(r, SK_E_INVALID_ARGUMENT, SK_NO_DETAIL);  /* the BSP starts with start */
+        if (o->started)
+            return cap_fail(r, SK_E_BUSY, SK_NO_DETAIL);
+        o->started = true;
+        domain_vcpu_started(d);
+        v->awaiting_sipi = true;            /* the scheduler gets it with the SIPI */
+        v->state = VCPU_HALTED;
+        log_info("dom%u %s: vcpu%u waits for INIT and SIPI", d->id, d->name, v->index);
+        return SK_OK;
     case SK_INV_VCPU_STOP:
         if (!o->started || d->dying)
             return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);  /* nothing runs */

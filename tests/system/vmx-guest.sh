@@ -72,6 +72,7 @@ ethernet0.networkName = "VM Network"
 ethernet0.addressType = "generated"
 VMX
 write_vm vm2 96 skerry.guest=spin
+sed -i 's/^numvcpus = .*/numvcpus = "2"/' "$d/mnt/vm2/vm2.vmx"
 write_vm vm3 96 "skerry.guest=reboot reboot=t"
 # vm4: Debian's generic kernel flavour instead of the cloud one.
 write_vm vm4 128 skerry.guest=poweroff
@@ -119,6 +120,7 @@ cmd alive2 10 vmware-cmd $V/vm2/vm2.vmx getstate
 cmd reset2 30 vmware-cmd $V/vm2/vm2.vmx reset hard
 cmd again2up 300 $(waitfor $V/vm2/serial0.log 'skerry-guest: spinning' 280 2)
 cmd vm2log 10 cat $V/vm2/vmware.log
+cmd serial2 10 cat $V/vm2/serial0.log
 cmd stop2 120 vmware-cmd $V/vm2/vm2.vmx stop hard && vmware-cmd $V/vm2/vm2.vmx getstate
 cmd unregister 30 vmware-cmd -s unregister $V/vm3/vm3.vmx && vmware-cmd -l; cat /etc/vmware/vm-list
 cmd after 30 grep -o '[0-9]* MB free' /proc/vmware/mem; $untyped
@@ -185,7 +187,10 @@ check_output "$d" start2 '^start\(\) = 1$' "vmware-cmd: start() = 1 powers vm2 o
 check_output "$d" start2 '^getstate\(\) = on$' "vmware-cmd: and getstate() = on"
 check_output "$d" again2 "^VMControl error -8: Invalid operation for virtual machine's current state" \
     "vmware-cmd: starting a running VM is VMControl error -8"
-check_output "$d" up2 'skerry-guest: spinning' "vmx-guest: vm2's Linux booted and spins at 100% of its vCPU"
+check_output "$d" up2 'skerry-guest: spinning' "vmx-guest: vm2's Linux booted and spins at 100% of a vCPU"
+check_output "$d" vm2log 'vmx\| Domain [0-9]+: 96 MB of RAM, 2 vCPUs' "vmx-guest: vm2 has numvcpus = 2"
+check_output "$d" serial2 '^skerry-guest: Linux .* is up on 2 vCPU\(s\)' \
+    "vmx-guest: and its Linux brought up both (vCPU 1 started by the guest's INIT-SIPI)"
 idle=$(out idle | sed -n 's/^took \([0-9]*\) ms$/\1/p')
 spin=$(out spin | sed -n 's/^took \([0-9]*\) ms$/\1/p')
 # One CPU, two runnable worlds, 10 ms round-robin slices: the console

@@ -179,7 +179,12 @@ long vm_claim(struct vm *vm, bool io, uint64_t first, uint64_t count)
 
 long vm_start(struct vm *vm, uint64_t rip, uint64_t cr3, uint64_t gdt, uint64_t gdt_limit, uint64_t rsi)
 {
-    long e = sk_vcpu_long_mode(vm->vcpu[0], rip, cr3, gdt, gdt_limit);
+    long e = SK_OK;
+    /* The other vCPUs wait for the guest's INIT and SIPI, as on a PC. */
+    for (unsigned i = 1; i < vm->nr_vcpus && e == SK_OK; i++)
+        e = sk_vcpu_start_ap(vm->vcpu[i]);
+    if (e == SK_OK)
+        e = sk_vcpu_long_mode(vm->vcpu[0], rip, cr3, gdt, gdt_limit);
     if (e == SK_OK)
         e = sk_vcpu_write_reg(vm->vcpu[0], SK_REG_RSI, rsi);
     if (e == SK_OK)

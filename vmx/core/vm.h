@@ -40,7 +40,8 @@ int vm_create(struct vm *vm, const char *name, uint64_t ram_size, unsigned nr_vc
  * [first, first + count) through the channel: SK_OK or the vmkernel's error. */
 long vm_claim(struct vm *vm, bool io, uint64_t first, uint64_t count);
 
-/* vCPU 0 into 64-bit mode at rip (paging at cr3, the GDT at gdt), rsi set, started. */
+/* The other vCPUs waiting for INIT-SIPI, then vCPU 0 into 64-bit mode at
+ * rip (paging at cr3, the GDT at gdt), rsi set, started. */
 long vm_start(struct vm *vm, uint64_t rip, uint64_t cr3, uint64_t gdt, uint64_t gdt_limit, uint64_t rsi);
 
 /* Is the domain still there (false once it ended, e.g. on a triple fault)? */

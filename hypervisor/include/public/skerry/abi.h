@@ -208,6 +208,12 @@ enum sk_vcpu_reg {
  * counters may be passed (TSC 0x10, MPERF 0xE7, APERF 0xE8), never writes.
  * Both only for a domain built through capabilities.
  *
+ * VCPU start_ap starts an application processor the way a PC's do: the
+ * vCPU (not vCPU 0) waits for an INIT and a STARTUP IPI from another vCPU
+ * of its domain, and then runs in real mode at the SIPI's vector * 4 KiB,
+ * as an OS's SMP boot expects.  SK_E_INVALID_ARGUMENT for vCPU 0,
+ * SK_E_BUSY for a vCPU started already.
+ *
  * VCPU stop takes a started vCPU off the CPUs (SYSTEM world_info shows
  * SK_WORLD_STOPPED once it is off); start runs it again.  While it is
  * off its CPU (or not started yet) read_reg, write_reg, long_mode and an

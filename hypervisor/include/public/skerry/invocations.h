@@ -32,6 +32,7 @@ enum sk_label {
     SK_INV_VCPU_START = 68,
     SK_INV_VCPU_STOP = 69,
     SK_INV_VCPU_LONG_MODE = 70,
+    SK_INV_VCPU_START_AP = 71,
     SK_INV_FRAME_INFO = 80,
     SK_INV_NOTIFICATION_SIGNAL = 96,
     SK_INV_NOTIFICATION_POLL = 97,
@@ -90,6 +91,7 @@ enum sk_label {
     X(SK_INV_VCPU_START, SK_OBJ_VCPU, SK_RIGHT_CONTROL, 0, 0, 0, "vcpu_start") \
     X(SK_INV_VCPU_STOP, SK_OBJ_VCPU, SK_RIGHT_CONTROL, 0, 0, 0, "vcpu_stop") \
     X(SK_INV_VCPU_LONG_MODE, SK_OBJ_VCPU, SK_RIGHT_CONTROL, 0, 4, 0, "vcpu_long_mode") \
+    X(SK_INV_VCPU_START_AP, SK_OBJ_VCPU, SK_RIGHT_CONTROL, 0, 0, 0, "vcpu_start_ap") \
     X(SK_INV_FRAME_INFO, SK_OBJ_FRAME, SK_RIGHT_READ, 0, 0, 2, "frame_info") \
     X(SK_INV_NOTIFICATION_SIGNAL, SK_OBJ_NOTIFICATION, SK_RIGHT_WRITE, 0, 1, 0, "notification_signal") \
     X(SK_INV_NOTIFICATION_POLL, SK_OBJ_NOTIFICATION, SK_RIGHT_READ, 0, 0, 1, "notification_poll") \
@@ -322,6 +324,12 @@ static inline long sk_vcpu_long_mode(sk_cptr_t cap, sk_word_t entry, sk_word_t c
 {
     sk_word_t mr[SK_MSG_MAX_REGS] = { entry, cr3, gdt, gdt_limit };
     return SK_INVOKE(cap, sk_msginfo_new(SK_INV_VCPU_LONG_MODE, 0, 4), mr);
+}
+
+static inline long sk_vcpu_start_ap(sk_cptr_t cap)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { 0 };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_VCPU_START_AP, 0, 0), mr);
 }
 
 static inline long sk_frame_info(sk_cptr_t cap, struct sk_frame_info_result *out)
