@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # make bench: a guest's boot under vmware-vmx against the same kernel and
-# initramfs booted directly by QEMU, as a ratio measured in one run.  The
+# initramfs booted directly by QEMU, and a guest's disk throughput
+# against the console's own on the same volume, as ratios measured in one run.  The
 # time is from the start (QEMU's, or vmware-vmx's in the console, domain
 # building included) to the demo guest's "is up" line on its COM1.  No
 # pass/fail: the figures are printed, with the issue's target.
@@ -32,7 +33,7 @@ done
 # Under the vmkernel: vmware-vmx in the console, from its start to the
 # marker in serial0.log (polled every 0.1 s; /proc/uptime counts 10 ms).
 ds=$dir/datastore1.img
-truncate -s 512M "$ds"
+truncate -s 1G "$ds"
 build/bin/vmkfstools -C vmfs3 -S datastore1 "$ds" >/dev/null
 vmfs_mount "$ds" "$dir/mnt"
 mkdir "$dir/mnt/bench"
@@ -48,6 +49,27 @@ skerry.cmdline = "$cmdline"
 serial0.present = "TRUE"
 serial0.fileName = "serial0.log"
 VMX
+# The I/O VM: a 300 MB eagerzeroedthick disk on scsi0:0; its guest times
+# 256 MB of direct I/O on it (skerry.bench=).
+mkdir "$dir/mnt/io"
+cp build/console/vmlinuz build/guest/initrd.img "$dir/mnt/io/"
+build/bin/vmkfstools -c 300m -d eagerzeroedthick "$dir/mnt/io/io.vmdk" >/dev/null
+cat >"$dir/mnt/io/io.vmx" <<VMX
+config.version = "8"
+virtualHW.version = "4"
+displayName = "io"
+memsize = "128"
+skerry.kernel = "vmlinuz"
+skerry.initrd = "initrd.img"
+skerry.cmdline = "console=ttyS0 quiet skerry.bench=1 skerry.guest=poweroff"
+serial0.present = "TRUE"
+serial0.fileName = "serial0.log"
+scsi0.present = "TRUE"
+scsi0.virtualDev = "pvscsi"
+scsi0:0.present = "TRUE"
+scsi0:0.fileName = "io.vmdk"
+VMX
+build/bin/vmkfstools -c 300m -d eagerzeroedthick "$dir/mnt/io/console.vmdk" >/dev/null
 vmfs_unmount "$dir/mnt"
 V=/vmfs/volumes/datastore1/bench
 one='rm -f V/serial0.log; t0=$(cut -d" " -f1 /proc/uptime); vmware-vmx V/bench.vmx & for i in $(seq 1200); do grep -q "is up" V/serial0.log 2>/dev/null && break; sleep 0.1; done; t1=$(cut -d" " -f1 /proc/uptime); wait; echo "up after $(( (${t1/./} - ${t0/./}) * 10 )) ms"'
@@ -59,6 +81,13 @@ one=${one//V\//$V/}
     for i in $(seq "$runs"); do
         echo "cmd run$i 300 $one"
     done
+    I=/vmfs/volumes/datastore1/io
+    # The same transfers in the console: on a disk of the same volume (its
+    # flat extent, through the mount, written with a sync, then read cold);
+    # milliseconds from /proc/uptime.
+    ms='awk "{ printf \"%d\", \$1 * 1000 }" /proc/uptime'
+    echo "cmd cdisk 300 t0=\$($ms); dd if=/dev/zero of=$I/console-flat.vmdk bs=1M count=256 conv=notrunc,fsync 2>/dev/null; t1=\$($ms); echo \"console disk write 256 MB in \$((t1 - t0)) ms\"; sync; echo 3 >/proc/sys/vm/drop_caches; t0=\$($ms); dd if=$I/console-flat.vmdk of=/dev/null bs=1M count=256 2>/dev/null; t1=\$($ms); echo \"console disk read 256 MB in \$((t1 - t0)) ms\""
+    echo "cmd io 600 vmware-vmx $I/io.vmx; echo status \$?; grep 'bench' $I/serial0.log"
     echo "send poweroff"
     echo "exit off 60"
 } >"$dir/steps"
@@ -72,6 +101,11 @@ for i in $(seq "$runs"); do
     [[ -n $ms ]] || { echo "bench: the guest under vmware-vmx did not boot: $(why_failed "$dir" "run$i")" >&2; exit 1; }
     vmx+=("$(awk -v m="$ms" 'BEGIN { printf "%.2f", m / 1000 }')")
 done
+# MB/s from an "... <N> MB in <ms> ms" line matching a pattern in a step's output.
+rate() { tr -d '\r' <"$dir/$1.out" | sed -n "s/.*$2 \([0-9]*\) MB in \([0-9]*\) ms.*/\1 \2/p" | head -n 1 |
+    awk '$2 > 0 { printf "%.1f", $1 * 1000 / $2 }'; }
+gw=$(rate io 'bench disk write') gr=$(rate io 'bench disk read')
+cw=$(rate cdisk 'console disk write') cr=$(rate cdisk 'console disk read')
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 b=$(printf '%s\n' "${bare[@]}" | median)
 s=$(printf '%s\n' "${vmx[@]}" | median)
@@ -80,3 +114,9 @@ echo "Guest boot to its marker, demo guest (Debian cloud kernel, busybox initram
 echo "  directly by QEMU:       ${bare[*]} s, median $b s (QEMU start to the marker)"
 echo "  under vmware-vmx:       ${vmx[*]} s, median $s s (vmware-vmx start to the marker)"
 awk -v b="$b" -v s="$s" 'BEGIN { printf "  ratio:                  %.2f (target <= 2.0)\n", s / b }'
+ratio() { awk -v g="$1" -v c="$2" 'BEGIN { if (g == "" || c == "" || c == 0) print "n/a"; else printf "%.2f", g / c }'; }
+echo
+echo "Guest I/O against the console's own, same VMFS volume and the same run (MB/s):"
+echo "  disk write 256 MB:  guest (PVSCSI, O_DIRECT) ${gw:-?}, console (flat file, fsync) ${cw:-?}, ratio $(ratio "$gw" "$cw") (target >= 0.5)"
+echo "  disk read 256 MB:   guest (PVSCSI, O_DIRECT) ${gr:-?}, console (flat file, cold) ${cr:-?}, ratio $(ratio "$gr" "$cr") (target >= 0.5)"
+echo "  (the guest reads after writing, through the console's page cache; the console reads cold)"
