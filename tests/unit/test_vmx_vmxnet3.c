@@ -4,6 +4,7 @@
  * through the PCI host bridge, registers through the BARs it decodes, and
  * rings in a fake guest RAM that the test fills and reads as the driver. */
 #include "check.h"
+#include "../../vmx/devices/be_bytes.h"
 
 #include <errno.h>
 
@@ -131,22 +132,6 @@ static uint32_t r32(uint32_t pa)
 static uint64_t r64(uint32_t pa)
 {
     return r32(pa) | (uint64_t)r32(pa + 4) << 32;
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)be16(p) << 16 | be16(p + 2);
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
 }
 
 /* ---- PCI config and registers, as the guest reaches them ---- */

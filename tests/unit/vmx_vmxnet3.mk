@@ -5,5 +5,5 @@
 UNIT_TESTS += vmx_vmxnet3
 vmx_vmxnet3_SRCS := tests/unit/test_vmx_vmxnet3.c vmx/devices/vmxnet3.c vmx/devices/pci_config.c \
                     vmx/devices/pci_host.c vmx/devices/device.c
-$(BUILD)/tests/unit/vmx_vmxnet3: vmx/devices/device.h vmx/devices/pci_config.h vmx/devices/pci_host.h \
+$(BUILD)/tests/unit/vmx_vmxnet3: vmx/devices/be_bytes.h vmx/devices/device.h vmx/devices/pci_config.h vmx/devices/pci_host.h \
                                  vmx/devices/vmxnet3.h

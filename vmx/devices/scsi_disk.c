@@ -6,6 +6,7 @@
  * a single logical unit.  Everything else is ILLEGAL REQUEST.
  */
 #include "scsi_disk.h"
+#include "be_bytes.h"
 
 #include <errno.h>
 #include <string.h>
@@ -47,39 +48,6 @@ struct scsi_cmd {
     const struct scsi_data_buffer *data;
     struct scsi_result *res;
 };
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)be16(p) << 16 | be16(p + 2);
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-    return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    put_be16(p, (uint16_t)(v >> 16));
-    put_be16(p + 2, (uint16_t)v);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    put_be32(p, (uint32_t)(v >> 32));
-    put_be32(p + 4, (uint32_t)v);
-}
 
 static void check_condition(struct scsi_result *r, uint8_t key, uint8_t asc, uint8_t ascq)
 {
@@ -327,29 +295,6 @@ static bool rw_prepare(struct scsi_cmd *c, struct block_range *r)
     return true;
 }
 
-static void cmd_read(struct scsi_cmd *c)
-{
-    struct block_range r;
-    const struct scsi_disk_backend *be = &c->d->backend;
-
-    if (!rw_prepare(c, &r))
-        return;
-    uint64_t base = r.lba * SCSI_BLOCK_SIZE, bytes = (uint64_t)r.count * SCSI_BLOCK_SIZE;
-    for (uint64_t done = 0; done < bytes; done += SCSI_DISK_CHUNK) {
-        size_t n = bytes - done < SCSI_DISK_CHUNK ? (size_t)(bytes - done) : SCSI_DISK_CHUNK;
-
-        if (be->read(be->ctx, base + done, c->d->chunk, n) != 0) {
-            check_condition(c->res, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_UNRECOVERED_READ, 0);
-            return;
-        }
-        if (!c->data->to_initiator(c->data->ctx, done, c->d->chunk, n)) {
-            c->res->xfer = SCSI_XFER_FAILED;
-            return;
-        }
-        c->res->transferred = done + n;
-    }
-}
-
 static bool flush(struct scsi_cmd *c)
 {
     const struct scsi_disk_backend *be = &c->d->backend;
@@ -360,7 +305,12 @@ static bool flush(struct scsi_cmd *c)
     return false;
 }
 
-static void cmd_write(struct scsi_cmd *c)
+/*
+ * READ and WRITE: the blocks move in SCSI_DISK_CHUNK pieces between the
+ * backend and the initiator's buffer; transferred counts what reached the
+ * initiator (read) or was taken from it (write) before any failure.
+ */
+static void read_write(struct scsi_cmd *c, bool write)
 {
     struct block_range r;
     const struct scsi_disk_backend *be = &c->d->backend;
@@ -371,19 +321,27 @@ static void cmd_write(struct scsi_cmd *c)
     for (uint64_t done = 0; done < bytes; done += SCSI_DISK_CHUNK) {
         size_t n = bytes - done < SCSI_DISK_CHUNK ? (size_t)(bytes - done) : SCSI_DISK_CHUNK;
 
-        if (!c->data->from_initiator(c->data->ctx, done, c->d->chunk, n)) {
+        if (!write && be->read(be->ctx, base + done, c->d->chunk, n) != 0) {
+            check_condition(c->res, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_UNRECOVERED_READ, 0);
+            return;
+        }
+        if (!(write ? c->data->from_initiator(c->data->ctx, done, c->d->chunk, n)
+                    : c->data->to_initiator(c->data->ctx, done, c->d->chunk, n))) {
             c->res->xfer = SCSI_XFER_FAILED;
             return;
         }
         c->res->transferred = done + n;
-        if (be->write(be->ctx, base + done, c->d->chunk, n) != 0) {
+        if (write && be->write(be->ctx, base + done, c->d->chunk, n) != 0) {
             check_condition(c->res, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR, 0);
             return;
         }
     }
-    if (r.flags & 0x08)         /* FUA: on the medium before GOOD */
+    if (write && (r.flags & 0x08))  /* FUA: on the medium before GOOD */
         flush(c);
 }
+
+static void cmd_read(struct scsi_cmd *c) { read_write(c, false); }
+static void cmd_write(struct scsi_cmd *c) { read_write(c, true); }
 
 static void cmd_synchronize_cache(struct scsi_cmd *c)
 {

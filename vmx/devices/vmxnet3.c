@@ -10,6 +10,7 @@
  * within a sound chain is dropped, counted and still completed.
  */
 #include "vmxnet3.h"
+#include "be_bytes.h"
 
 #include <errno.h>
 #include <string.h>
@@ -51,28 +52,6 @@ static void put_le64(uint8_t *p, uint64_t v)
 {
     put_le32(p, (uint32_t)v);
     put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)be16(p) << 16 | be16(p + 2);
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    put_be16(p, (uint16_t)(v >> 16));
-    put_be16(p + 2, (uint16_t)v);
 }
 
 /* ---- DMA ---- */
