@@ -63,8 +63,8 @@ $(CONSOLE_KERNEL_GENERIC) $(CONSOLE_INITRD_GENERIC) &: $(CONSOLE_STAMP) $(CONSOL
 
 # The demo guest: the console's kernel with a busybox initramfs of its own.
 GUEST_INITRD := $(BUILD)/guest/initrd.img
-$(GUEST_INITRD): console-domain/guest/mkguest.sh console-domain/guest/init console-domain/guest/udhcpc.script \
-		console-domain/mkcpio.py \
+$(GUEST_INITRD): console-domain/guest/mkguest.sh console-domain/guest/init console-domain/guest/udhcpc.script console-domain/guest/shutdown \
+		console-domain/mkcpio.py console-domain/rootfs_install.py packages.lock \
 		tools/build/fetch-debs.sh $(CONSOLE_STAMP) $(HOST_PACKAGES_STAMP) $(CONSOLE_KERNEL)
 	@mkdir -p $(@D)
 	@echo "  GUEST   $@"

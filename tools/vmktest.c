@@ -416,6 +416,15 @@ static void test_device_model(sk_cptr_t ut, const struct sk_system_bootinfo_resu
     expect(sk_ioreq_bind(M_IOREQ, M_DOM, M_NTFN), SK_OK, "model: bind the channel");
     expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_PIO, 0x5004, 2), SK_OK, "model: claim ports 0x5004-0x5005");
     expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_MMIO, 0x30000000, 4096), SK_OK, "model: claim an MMIO page");
+    expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_BACKDOOR, 30, 1), SK_OK, "model: claim backdoor command 30");
+    expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_BACKDOOR, 29, 2), SK_E_DELETE_FIRST,
+           "model: a backdoor command claimed already");
+    expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_BACKDOOR, 40, 0), SK_E_RANGE, "model: no backdoor commands");
+    expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_BACKDOOR, 0x10000, 1), SK_E_RANGE,
+           "model: a backdoor command past 0xFFFF");
+    expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_BACKDOOR, 0xFFFF, 2), SK_E_RANGE,
+           "model: backdoor commands running past 0xFFFF");
+    expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_BACKDOOR + 1, 0, 1), SK_E_INVALID_ARGUMENT, "model: an unknown space");
     struct sk_ioreq_info_result ii = { 0 };
     expect(sk_ioreq_info(M_IOREQ, &ii), SK_OK, "model: channel info");
     expect(sk_ioreq_add_range(M_IOREQ, SK_IOREQ_MMIO, 0x30001008, 4096), SK_E_ALIGNMENT,

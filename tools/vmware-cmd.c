@@ -12,13 +12,18 @@
  *   vmware-cmd <cfg> stop [hard|soft|trysoft]    stop(hard) = 1
  *   vmware-cmd <cfg> reset [hard|soft|trysoft]   reset(hard) = 1
  *   vmware-cmd <cfg> getconfigfile | getpid
+ *   vmware-cmd <cfg> getguestinfo <var>          getguestinfo(<var>) = <value>
+ *   vmware-cmd <cfg> setguestinfo <var> <value>  setguestinfo(<var> <value>) = 1
+ *   vmware-cmd <cfg> getheartbeat | gettoolslastactive
  *
  * The inventory is /etc/vmware/vm-list (`config "<path>"` lines; other
  * lines are kept).  A VM is on while a vmware-vmx runs it (vm_state.h);
  * start runs one in the background and returns once the VM is powered
- * on.  Soft operations have no VMware Tools to go through: stop soft
- * presses the VM's ACPI power button and waits for the guest to power
- * off, soft reset is refused.  vSphere CLI connection options (-H, -O,
+ * on.  Soft operations go through VMware Tools in the guest (OS_Halt,
+ * OS_Reboot); without them stop soft presses the VM's ACPI power button
+ * and waits for the guest to power off, and soft reset is refused.  The
+ * guestinfo variables, heartbeat and Tools' requests go over the running
+ * VM's control socket (vmx/core/vm_control.h).  vSphere CLI connection options (-H, -O,
  * -U, -P) are accepted and ignored: the commands act on this host.
  * VMWARE_VM_LIST and VMWARE_VMX override the inventory and the program.
  */
@@ -32,7 +37,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,7 +82,8 @@ static void usage(void)
             "       vmware-cmd -s unregister <config_file_path>\n"
             "       vmware-cmd <config_file_path> <operation> [args]\n"
             "Operations: getstate, start, stop [hard|soft|trysoft], reset [hard|soft|trysoft],\n"
-            "            getconfigfile, getpid\n");
+            "            getconfigfile, getpid, getguestinfo <var>, setguestinfo <var> <value>,\n"
+            "            getheartbeat, gettoolslastactive\n");
 }
 
 static const char *vm_list_path(void)
@@ -372,6 +380,70 @@ static int signal_vm(const char *cfg, pid_t pid, int sig, const char *op)
     return 0;
 }
 
+/* vmc_error, or just its code when quietly. */
+#define report(quietly, code, ...) ((quietly) ? (code) : vmc_error((code), __VA_ARGS__))
+
+/* One request to the running VM's vmware-vmx (vm_control.h): 0 with the
+ * reply's text in out, or the VMControl code, with the error printed
+ * unless quietly. */
+static int control_request(const char *cfg, const char *request, char *out, size_t cap, bool quietly)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    char path[PATH_MAX];
+    if (!vm_state_running(cfg))
+        return report(quietly, VMC_BAD_STATE, "Invalid operation for virtual machine's current state: the virtual "
+                                        "machine is off.");
+    if (vm_state_socket(cfg, path, sizeof path) < 0 || strlen(path) >= sizeof sa.sun_path)
+        return report(quietly, VMC_UNKNOWN, "Unknown error: %s: %s", cfg, strerror(errno));
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = { .tv_sec = 10 };
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return report(quietly, VMC_UNKNOWN, "Unknown error: cannot reach the virtual machine's vmware-vmx at %s: %s",
+                         path, strerror(e));
+    }
+    char reply[9000];
+    size_t got = 0, len = strlen(request);
+    bool sent = write(fd, request, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+    while (sent && got < sizeof reply - 1) {
+        ssize_t n = read(fd, reply + got, sizeof reply - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    reply[got] = '\0';
+    if (!got || reply[got - 1] != '\n')
+        return report(quietly, VMC_UNKNOWN, "Unknown error: vmware-vmx did not answer \"%s\"", request);
+    reply[got - 1] = '\0';
+    char *text = strchr(reply, ' ');
+    int code = atoi(reply);
+    text = text ? text + 1 : reply + strlen(reply);
+    if (code != 0)
+        return report(quietly, code, "%s", text);
+    snprintf(out, cap, "%s", text);
+    return 0;
+}
+
+static int control(const char *cfg, const char *request, char *out, size_t cap)
+{
+    return control_request(cfg, request, out, cap, false);
+}
+
+/* Whether VMware Tools run in the guest (gettoolslastactive 1). */
+static bool tools_running(const char *cfg)
+{
+    char status[32];
+    return control_request(cfg, "gettoolslastactive", status, sizeof status, true) == 0 &&
+           strcmp(status, "1") == 0;
+}
+
 static int op_stop(const char *cfg, const char *mode)
 {
     pid_t pid = vm_state_running(cfg);
@@ -379,8 +451,11 @@ static int op_stop(const char *cfg, const char *mode)
         return vmc_error(VMC_BAD_STATE, "Invalid operation for virtual machine's current state: The requested "
                                         "operation (\"stop\") is not allowed: the virtual machine is off.");
     bool soft = strcmp(mode, "soft") == 0 || mode[0] == '\0', trysoft = strcmp(mode, "trysoft") == 0;
+    bool tools = (soft || trysoft) && tools_running(cfg);
     if (soft || trysoft) {
-        int rc = signal_vm(cfg, pid, SIGUSR2, "stop");
+        char none[8];
+        /* VMware Tools shut the guest down; else its ACPI power button. */
+        int rc = tools ? control(cfg, "tools OS_Halt", none, sizeof none) : signal_vm(cfg, pid, SIGUSR2, "stop");
         if (rc)
             return rc;
         if (wait_off(cfg, trysoft ? TRYSOFT_WAIT_S : SOFT_WAIT_S)) {
@@ -388,9 +463,10 @@ static int op_stop(const char *cfg, const char *mode)
             return 0;
         }
         if (soft)
-            return vmc_error(VMC_UNKNOWN, "Unknown error: the guest did not power off within %d s after its ACPI "
-                                          "power button was pressed (there are no VMware Tools to ask it); "
-                                          "use \"stop hard\" or \"stop trysoft\"", SOFT_WAIT_S);
+            return vmc_error(VMC_UNKNOWN, "Unknown error: the guest did not power off within %d s after %s; "
+                                          "use \"stop hard\" or \"stop trysoft\"", SOFT_WAIT_S,
+                             tools ? "VMware Tools were asked to shut it down"
+                                   : "its ACPI power button was pressed (VMware Tools do not run in it)");
     }
     int rc = signal_vm(cfg, pid, SIGTERM, "stop");
     if (rc)
@@ -408,9 +484,17 @@ static int op_reset(const char *cfg, const char *mode)
     if (!pid)
         return vmc_error(VMC_BAD_STATE, "Invalid operation for virtual machine's current state: The requested "
                                         "operation (\"reset\") is not allowed: the virtual machine is off.");
-    if (strcmp(mode, "soft") == 0 || mode[0] == '\0')
-        return vmc_error(VMC_UNKNOWN, "Unknown error: a soft reset asks VMware Tools in the guest, which it does "
-                                      "not have; use \"reset hard\" or \"reset trysoft\"");
+    bool soft = strcmp(mode, "soft") == 0 || mode[0] == '\0';
+    if ((soft || strcmp(mode, "trysoft") == 0) && tools_running(cfg)) {
+        char none[8];
+        int rc = control(cfg, "tools OS_Reboot", none, sizeof none);
+        if (rc == 0)
+            printf("reset(%s) = 1\n", mode);
+        return rc;
+    }
+    if (soft)
+        return vmc_error(VMC_UNKNOWN, "Unknown error: a soft reset asks VMware Tools in the guest, which do not "
+                                      "run in it; use \"reset hard\" or \"reset trysoft\"");
     int rc = signal_vm(cfg, pid, SIGUSR1, "reset");
     if (rc == 0)
         printf("reset(%s) = 1\n", mode);
@@ -433,8 +517,27 @@ static int vm_op(const char *arg, const char *op, int argc, char **argv)
     if (power && mode[0] && strcmp(mode, "hard") && strcmp(mode, "soft") && strcmp(mode, "trysoft"))
         return vmc_error(VMC_BAD_ARGS, "Invalid arguments: the power operation mode must be hard, soft or "
                                        "trysoft, not \"%s\"", mode);
-    if ((power && argc > 1) || (!power && argc > 0))
+    int nargs = !strcmp(op, "getguestinfo") ? 1 : !strcmp(op, "setguestinfo") ? 2 : 0;
+    if ((power && argc > 1) || (!power && argc > nargs))
         return vmc_error(VMC_BAD_ARGS, "Invalid arguments: too many arguments to %s", op);
+    if (!power && argc < nargs)
+        return vmc_error(VMC_BAD_ARGS, "Invalid arguments: %s needs %s", op,
+                         nargs == 1 ? "a variable name" : "a variable name and a value");
+    char request[8300], reply[9000];
+    if (!strcmp(op, "getheartbeat") || !strcmp(op, "gettoolslastactive") || !strcmp(op, "getguestinfo") ||
+        !strcmp(op, "setguestinfo")) {
+        if ((nargs >= 1 && (!argv[0][0] || strchr(argv[0], ' ') || strchr(argv[0], '\n'))) ||
+            (nargs == 2 && strchr(argv[1], '\n')))
+            return vmc_error(VMC_BAD_ARGS, "Invalid arguments: a guestinfo variable name is one word and values "
+                                           "are one line");
+        snprintf(request, sizeof request, "%s%s%s%s%s", op, nargs ? " " : "", nargs ? argv[0] : "",
+                 nargs == 2 ? " " : "", nargs == 2 ? argv[1] : "");
+        int rc = control(cfg, request, reply, sizeof reply);
+        if (rc == 0)
+            printf("%s(%s%s%s) = %s\n", op, nargs ? argv[0] : "", nargs == 2 ? " " : "", nargs == 2 ? argv[1] : "",
+                   !strcmp(op, "setguestinfo") ? "1" : reply);
+        return rc;
+    }
     if (!strcmp(op, "getstate")) {
         printf("getstate() = %s\n", vm_state_running(cfg) ? "on" : "off");
         return 0;

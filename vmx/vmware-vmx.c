@@ -32,13 +32,14 @@
 #include "core/vm_devices.h"
 #include "core/vm_log.h"
 #include "core/vm_net.h"
+#include "core/vm_control.h"
 #include "core/vm_run.h"
 #include "core/vm_state.h"
 #include "vmk.h"
 
 #define MAX_IMAGE (512u << 20)
 
-static struct vm_requests requests;
+static struct vm_requests requests = { .control_fd = -1 };
 
 static void on_signal(int sig)
 {
@@ -119,7 +120,8 @@ static int load_config(const char *path, struct vm_config *cfg, char *err, size_
     }
     if (changed && vmx_dict_save(dict, path, why, sizeof why) < 0)
         fprintf(stderr, "vmware-vmx: %s: could not record the generated MAC addresses: %s\n", path, why);
-    vmx_dict_free(dict);
+    if (r < 0)
+        vmx_dict_free(dict);            /* else cfg->dict keeps it for the VM's life */
     return r;
 }
 
@@ -255,8 +257,13 @@ int main(int argc, char **argv)
         vm_state_release(path);
         return 1;
     }
+    requests.control_fd = vm_control_open(path, err, sizeof err);
+    if (requests.control_fd < 0)
+        vm_log("No control socket (getguestinfo, getheartbeat and soft power operations will fail): %s", err);
     vm_log("Powered on");
     enum vm_end end = vm_run(&vm, &dev, &requests);
+    vm_control_close(requests.control_fd, path);
+    requests.control_fd = -1;
     static const char *const why[] = {
         [VM_END_POWEROFF] = "the guest powered off",
         [VM_END_RESET] = "the guest reset the machine",

@@ -248,6 +248,16 @@ enum ioreq_outcome hypercall_ioreq_access(struct vcpu *v, unsigned space, unsign
     return o;
 }
 
+enum ioreq_outcome hypercall_backdoor_access(struct vcpu *v, uint32_t regs[6])
+{
+    if (!v->dom->cap_built || !served_by_a_model(v))
+        return IOREQ_UNCLAIMED;
+    uint64_t flags = cap_lock_take();
+    enum ioreq_outcome o = ioreq_backdoor(v, regs);
+    cap_lock_drop(flags);
+    return o;
+}
+
 /* ---- boot capabilities ---- */
 
 static bool record_untyped(const struct domain *d, uint64_t base, unsigned bits)

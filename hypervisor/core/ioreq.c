@@ -185,6 +185,9 @@ static long add_range(struct ioreq_channel *ch, const sk_word_t *a, struct cap_r
         bool high = first >= MMIO_HIGH_BASE && first < MMIO_HIGH_END && count && count <= MMIO_HIGH_END - first;
         if (!low && !high)
             return cap_fail(r, SK_E_RANGE, 1);
+    } else if (a[0] == SK_IOREQ_BACKDOOR) {
+        if (count == 0 || first > 0xFFFF || count > 0x10000 - first)
+            return cap_fail(r, SK_E_RANGE, count == 0 || first <= 0xFFFF ? 2 : 1);
     } else {
         return cap_fail(r, SK_E_INVALID_ARGUMENT, 0);
     }
@@ -208,6 +211,8 @@ static long complete(struct ioreq_channel *ch, const sk_word_t *a, struct cap_re
         return cap_fail(r, SK_E_ILLEGAL_OPERATION, 0);             /* nothing of ours pending */
     struct sk_ioreq *slot = &shared_slots(ch)[a[0]];
     uint64_t data = slot->data;        /* read once: the model may still write it */
+    if (v->ioreq.log[v->ioreq.nr_done].space == SK_IOREQ_BACKDOOR)
+        memcpy(v->ioreq.bdoor_regs, slot->regs, sizeof v->ioreq.bdoor_regs);
     slot->state = SK_IOREQ_IDLE;
     finish(v, data);
     return SK_OK;
@@ -249,7 +254,7 @@ static struct ioreq_channel *claimant(const struct domain *d, unsigned space, ui
         struct ioreq_channel *ch = d->ioreq[i];
         for (unsigned k = 0; ch && k < ch->nr_ranges; k++)
             if (ch->ranges[k].space == space && addr >= ch->ranges[k].first && addr < ch->ranges[k].end) {
-                if (addr + size > ch->ranges[k].end)
+                if (space != SK_IOREQ_BACKDOOR && addr + size > ch->ranges[k].end)
                     return NULL;          /* straddles the end: unassigned, as on a real bus */
                 return ch;
             }
@@ -257,8 +262,10 @@ static struct ioreq_channel *claimant(const struct domain *d, unsigned space, ui
     return NULL;
 }
 
-enum ioreq_outcome ioreq_access(struct vcpu *v, unsigned space, unsigned dir, uint64_t addr, unsigned size,
-                                uint64_t *data)
+/* Post an access to its model, or replay it once completed; regs only
+ * for a backdoor call. */
+static enum ioreq_outcome post_or_replay(struct vcpu *v, unsigned space, unsigned dir, uint64_t addr,
+                                         unsigned size, uint64_t *data, const uint32_t *regs)
 {
     struct vcpu_ioreq *io = &v->ioreq;
     struct ioreq_channel *ch = claimant(v->dom, space, addr, size);
@@ -296,10 +303,32 @@ enum ioreq_outcome ioreq_access(struct vcpu *v, unsigned space, unsigned dir, ui
     slot->dir = (uint8_t)dir;
     slot->size = (uint8_t)size;
     slot->vcpu = (uint8_t)v->index;
+    if (regs) {
+        memcpy(slot->regs, regs, sizeof slot->regs);
+        /* Until the model answers: what a backdoor without the command says. */
+        memcpy(io->bdoor_regs, regs, sizeof io->bdoor_regs);
+        io->bdoor_regs[SK_BDOOR_EAX] = 0xFFFFFFFFu;
+    }
     slot->seq++;
     __atomic_store_n(&slot->state, SK_IOREQ_PENDING, __ATOMIC_RELEASE);
     __atomic_store_n(&io->pending, true, __ATOMIC_RELEASE);
     ch->ntfn->bits |= 1ull << v->index;
     hypercall_notify(ch->ntfn);
     return IOREQ_WAIT;
+}
+
+enum ioreq_outcome ioreq_access(struct vcpu *v, unsigned space, unsigned dir, uint64_t addr, unsigned size,
+                                uint64_t *data)
+{
+    return post_or_replay(v, space, dir, addr, size, data, NULL);
+}
+
+enum ioreq_outcome ioreq_backdoor(struct vcpu *v, uint32_t regs[6])
+{
+    uint64_t unused = 0;
+    uint64_t command = regs[SK_BDOOR_ECX] & 0xFFFF;
+    enum ioreq_outcome o = post_or_replay(v, SK_IOREQ_BACKDOOR, SK_IOREQ_READ, command, 4, &unused, regs);
+    if (o == IOREQ_DONE)
+        memcpy(regs, v->ioreq.bdoor_regs, sizeof v->ioreq.bdoor_regs);
+    return o;
 }

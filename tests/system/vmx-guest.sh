@@ -6,7 +6,9 @@
 # mounts it and runs them: vm1 with vmware-vmx in the foreground until its
 # guest powers off through ACPI; vm2, which spins its CPU, with vmware-cmd
 # (register, start, getstate, reset hard, stop hard) while the console's
-# responsiveness is timed; vm3 at the same time, which triple-faults.
+# responsiveness is timed; vm3 at the same time, which triple-faults;
+# vm5, whose guest runs VMware Tools (open-vm-tools' vmtoolsd and
+# vmware-rpctool): guestinfo both ways, its heartbeat, stop soft.
 # Judged by the guests' serial output (serial0.fileName on the datastore),
 # vmware.log, exit statuses, vmware-cmd's output, and the vmkernel's
 # memory counts before and after.
@@ -77,6 +79,14 @@ write_vm vm3 96 "skerry.guest=reboot reboot=t"
 # vm4: Debian's generic kernel flavour instead of the cloud one.
 write_vm vm4 128 skerry.guest=poweroff
 cp build/console/vmlinuz-generic "$d/mnt/vm4/vmlinuz"
+# vm5: VMware Tools, a NIC (Tools report its address), a guestinfo key in its .vmx.
+write_vm vm5 128 "skerry.tools=$nonce"
+cat >>"$d/mnt/vm5/vm5.vmx" <<VMX
+ethernet0.present = "TRUE"
+ethernet0.virtualDev = "vmxnet3"
+ethernet0.networkName = "VM Network"
+guestinfo.skerry.hostword = "host-set-$nonce"
+VMX
 # A VM no console untyped memory can hold.
 sed 's/^memsize = .*/memsize = "65536"/' "$d/mnt/vm1/vm1.vmx" >"$d/mnt/vm1/huge.vmx"
 vmfs_unmount "$d/mnt"
@@ -122,6 +132,12 @@ cmd again2up 300 $(waitfor $V/vm2/serial0.log 'skerry-guest: spinning' 280 2)
 cmd vm2log 10 cat $V/vm2/vmware.log
 cmd serial2 10 cat $V/vm2/serial0.log
 cmd stop2 120 vmware-cmd $V/vm2/vm2.vmx stop hard && vmware-cmd $V/vm2/vm2.vmx getstate
+cmd start5 200 vmware-cmd -s register $V/vm5/vm5.vmx && vmware-cmd $V/vm5/vm5.vmx start
+cmd up5 200 $(waitfor $V/vm5/serial0.log 'skerry-guest: vmtoolsd started' 180)
+cmd tools5 200 c="vmware-cmd $V/vm5/vm5.vmx"; for i in \$(seq 120); do \$c gettoolslastactive | grep -q '= 1' && \$c getguestinfo ip | grep -q '= 192' && break; sleep 1; done; \$c gettoolslastactive; \$c getguestinfo ip; \$c getguestinfo skerry.guestword; \$c getheartbeat; sleep 4; \$c getheartbeat
+cmd guestinfo5 30 c="vmware-cmd $V/vm5/vm5.vmx"; \$c setguestinfo skerry.fromcmd "two words" && \$c getguestinfo skerry.fromcmd; \$c getguestinfo skerry.hostword; \$c getguestinfo "two words"; echo "status \$?"; vmware-cmd $V/vm2/vm2.vmx getheartbeat; echo "status \$?"
+cmd stop5 200 vmware-cmd $V/vm5/vm5.vmx stop soft && vmware-cmd $V/vm5/vm5.vmx getstate
+cmd vm5log 10 cat $V/vm5/vmware.log $V/vm5/serial0.log; echo
 cmd unregister 30 vmware-cmd -s unregister $V/vm3/vm3.vmx && vmware-cmd -l; cat /etc/vmware/vm-list
 cmd after 30 grep -o '[0-9]* MB free' /proc/vmware/mem; $untyped
 cmd huge 60 vmware-vmx $V/vm1/huge.vmx; echo "status \$?"
@@ -220,6 +236,38 @@ if [[ $(step_rc "$d" unregister) == 0 ]] && ! grep -qE "^(config \")?$V/vm3" "$d
 else
     fail "vmware-cmd: vm3 is still listed after unregister: $(tr '\n' ' ' <"$d/unregister.out")"
 fi
+
+# vm5: VMware Tools in the guest.
+check_output "$d" start5 '^start\(\) = 1$' "vmware-cmd: vm5, whose guest runs VMware Tools, started"
+check_output "$d" vm5log "^skerry-guest: rpctool hostword: host-set-$nonce\$" \
+    "vmx-guest: vmware-rpctool in the guest (user space, through the backdoor) read guestinfo.skerry.hostword from the .vmx"
+check_output "$d" vm5log '^skerry-guest: rpctool set guestinfo\.skerry\.guestword$' "vmx-guest: and set a guestinfo variable"
+check_output "$d" tools5 "^getguestinfo\(skerry\.guestword\) = guest-set-$nonce\$" \
+    "vmware-cmd: getguestinfo reads the variable the guest set"
+check_output "$d" tools5 '^gettoolslastactive\(\) = 1$' "vmware-cmd: gettoolslastactive() = 1 while vmtoolsd polls"
+check_output "$d" tools5 '^getguestinfo\(ip\) = 192\.168\.75\.1[0-9][0-9]$' \
+    "vmware-cmd: getguestinfo(ip) is the guest's DHCP address, reported by VMware Tools (broadcastIP)"
+beats=($(out tools5 | sed -n 's/^getheartbeat() = \([0-9]*\)$/\1/p'))
+if ((${#beats[@]} == 2 && beats[0] > 0 && beats[1] > beats[0])); then
+    pass "vmware-cmd: getheartbeat counts VMware Tools' heartbeat (${beats[0]}, then ${beats[1]} 4 s later)"
+else
+    fail "vmware-cmd: getheartbeat did not grow: '${beats[*]:-}'"
+fi
+check_output "$d" guestinfo5 '^getguestinfo\(skerry\.fromcmd\) = two words$' "vmware-cmd: setguestinfo then getguestinfo"
+check_output "$d" guestinfo5 "^getguestinfo\(skerry\.hostword\) = host-set-$nonce\$" \
+    "vmware-cmd: getguestinfo reads a guestinfo key of the .vmx too"
+check_output "$d" guestinfo5 '^VMControl error -3: Invalid arguments: a guestinfo variable name is one word' \
+    "vmware-cmd: a variable name with a space is refused"
+check_output "$d" guestinfo5 "^VMControl error -8: Invalid operation for virtual machine's current state: the virtual machine is off" \
+    "vmware-cmd: getheartbeat of a VM that is off: VMControl error -8"
+check_output "$d" stop5 '^stop\(soft\) = 1$' "vmware-cmd: stop soft goes through VMware Tools: stop(soft) = 1"
+check_output "$d" stop5 '^getstate\(\) = off$' "vmware-cmd: and vm5 is off"
+check_output "$d" vm5log 'skerry-guest: VMware Tools poweroff script$' \
+    "vmx-guest: for stop soft, vmtoolsd ran the guest's power-off script"
+check_output "$d" vm5log '^skerry-guest: powering off \(shutdown -h\)$' \
+    "vmx-guest: vmtoolsd ran the guest's shutdown -h for OS_Halt"
+check_output "$d" vm5log 'vmx\| Tools: version [0-9]+' "vmx-guest: vmware.log records the Tools version the guest reported"
+check_output "$d" vm5log 'vmx\| Powering off: the guest powered off$' "vmx-guest: the guest powered itself off"
 
 # Bad input, and nothing lost.
 check_output "$d" huge '^status 1$' "vmx-guest: a VM bigger than the vmkernel can hold does not start (status 1)"

@@ -41,6 +41,22 @@ static int check_failures;
         }                                                                  \
     } while (0)
 
+/* Two strings equal (NULL is never equal to anything). */
+#define CHECK_STR_EQ(actual, expected, ...)                                \
+    do {                                                                   \
+        const char *a_ = (actual), *e_ = (expected);                       \
+        char check_name_[256];                                             \
+        snprintf(check_name_, sizeof check_name_, __VA_ARGS__);            \
+        if (a_ && e_ && strcmp(a_, e_) == 0) {                             \
+            printf("PASS %s\n", check_name_);                              \
+        } else {                                                           \
+            printf("FAIL %s: got \"%s\", want \"%s\" (%s:%d)\n",           \
+                   check_name_, a_ ? a_ : "(null)", e_ ? e_ : "(null)",    \
+                   __FILE__, __LINE__);                                    \
+            check_failures++;                                              \
+        }                                                                  \
+    } while (0)
+
 #define CHECK_DONE() return check_failures ? 1 : 0
 
 #endif

@@ -48,3 +48,6 @@ $(BUILD)/tests/unit/vmx_pci_firmware: vmx/devices/pci_firmware.h vmx/devices/pci
 UNIT_TESTS += vmx_pci_ssdt
 vmx_pci_ssdt_SRCS := tests/unit/test_vmx_pci_ssdt.c vmx/core/pci_ssdt.c
 $(BUILD)/tests/unit/vmx_pci_ssdt: vmx/core/pci_ssdt.h
+UNIT_TESTS += vmx_guest_rpc
+vmx_guest_rpc_SRCS := tests/unit/test_vmx_guest_rpc.c vmx/devices/guest_rpc.c
+$(BUILD)/tests/unit/vmx_guest_rpc: vmx/devices/guest_rpc.h

@@ -243,6 +243,7 @@ int vm_config_read(const struct vmx_dict *d, const char *vmx_path, struct vm_con
 {
     struct reader r = { .d = d, .err = err, .errlen = errlen };
     memset(out, 0, sizeof *out);
+    out->dict = d;
     const char *slash = strrchr(vmx_path, '/');
     if (slash) {
         size_t n = slash == vmx_path ? 1 : (size_t)(slash - vmx_path);

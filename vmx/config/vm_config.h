@@ -76,6 +76,7 @@ struct vm_config {
     struct vm_serial serial[VM_CONFIG_SERIALS];
     struct vm_scsi scsi[VM_CONFIG_SCSI];
     struct vm_ethernet ethernet[VM_CONFIG_ETHERNET];
+    const struct vmx_dict *dict;            /* the whole file, for keys read later (guestinfo.*) */
 };
 
 /*

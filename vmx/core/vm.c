@@ -172,9 +172,9 @@ int vm_create(struct vm *vm, const char *name, uint64_t ram_size, unsigned nr_vc
     return 0;
 }
 
-long vm_claim(struct vm *vm, bool io, uint64_t first, uint64_t count)
+long vm_claim(struct vm *vm, unsigned space, uint64_t first, uint64_t count)
 {
-    return sk_ioreq_add_range(vm->ioreq, io ? SK_IOREQ_PIO : SK_IOREQ_MMIO, first, count);
+    return sk_ioreq_add_range(vm->ioreq, space, first, count);
 }
 
 long vm_start(struct vm *vm, uint64_t rip, uint64_t cr3, uint64_t gdt, uint64_t gdt_limit, uint64_t rsi)

@@ -36,9 +36,10 @@ struct vm {
  */
 int vm_create(struct vm *vm, const char *name, uint64_t ram_size, unsigned nr_vcpus, char *err, size_t errlen);
 
-/* Serve accesses to ports [first, first + count) (io) or guest-physical
- * [first, first + count) through the channel: SK_OK or the vmkernel's error. */
-long vm_claim(struct vm *vm, bool io, uint64_t first, uint64_t count);
+/* Serve a range of the VM's accesses through the channel: ports, guest-
+ * physical addresses or backdoor commands [first, first + count) (space
+ * SK_IOREQ_PIO, _MMIO or _BACKDOOR): SK_OK or the vmkernel's error. */
+long vm_claim(struct vm *vm, unsigned space, uint64_t first, uint64_t count);
 
 /* The other vCPUs waiting for INIT-SIPI, then vCPU 0 into 64-bit mode at
  * rip (paging at cr3, the GDT at gdt), rsi set, started. */

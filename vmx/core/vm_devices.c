@@ -74,6 +74,34 @@ static void *guest_ram(void *ctx, uint64_t gpa, uint64_t len)
     return gpa < vm->ram_size && len <= vm->ram_size - gpa ? vm->ram + gpa : NULL;
 }
 
+/* ---- VMware Tools ---- */
+
+static void rpc_log(void *ctx, const char *text)
+{
+    (void)ctx;
+    vm_log("%s", text);
+}
+
+static const char *rpc_config(void *ctx, const char *key)
+{
+    const struct vm_devices *d = ctx;
+    return d->dict ? vmx_dict_get(d->dict, key) : NULL;
+}
+
+static uint64_t rpc_now(void *ctx)
+{
+    (void)ctx;
+    return vm_now_ns();
+}
+
+void vm_devices_backdoor(struct vm_devices *d, uint32_t regs[6])
+{
+    if ((regs[2] & 0xFFFF) == BDOOR_CMD_MESSAGE)
+        guest_rpc_message(&d->rpc, regs);
+    else
+        regs[0] = 0xFFFFFFFFu;              /* not a command of ours: unsupported */
+}
+
 /* ---- serial ports ---- */
 
 static void serial_flush(struct serial_out *s)
@@ -225,6 +253,8 @@ int vm_devices_init(struct vm_devices *d, struct vm *vm, const struct vm_config 
 {
     memset(d, 0, sizeof *d);
     d->vm = vm;
+    d->dict = cfg->dict;
+    guest_rpc_init(&d->rpc, &(struct guest_rpc_host){ d, rpc_log, rpc_config, rpc_now });
     for (unsigned i = 0; i < SRC_COUNT; i++) {
         d->wires[i] = (struct vm_wire){ d, i };
         d->plat[i] = (struct vmx_platform){ .irq_set = irq_set, .now_ns = now_ns, .reset_request = reset_request,
@@ -287,11 +317,13 @@ size_t vm_devices_pci_ssdt(const struct vm_devices *d, uint8_t *buf, size_t cap)
 
 long vm_devices_claim(struct vm_devices *d)
 {
-    long e = vm_claim(d->vm, true, 0, 0x80);
+    long e = vm_claim(d->vm, SK_IOREQ_PIO, 0, 0x80);
     if (e == SK_OK)
-        e = vm_claim(d->vm, true, 0x81, 0x10000 - 0x81);
+        e = vm_claim(d->vm, SK_IOREQ_PIO, 0x81, 0x10000 - 0x81);
     if (e == SK_OK)
-        e = vm_claim(d->vm, false, VM_PCI_HOLE_START, VM_PCI_HOLE_END - VM_PCI_HOLE_START);
+        e = vm_claim(d->vm, SK_IOREQ_MMIO, VM_PCI_HOLE_START, VM_PCI_HOLE_END - VM_PCI_HOLE_START);
+    if (e == SK_OK)
+        e = vm_claim(d->vm, SK_IOREQ_BACKDOOR, BDOOR_CMD_MESSAGE, 1);   /* the rest is the vmkernel's */
     return e;
 }
 
@@ -310,6 +342,7 @@ void vm_devices_flush(struct vm_devices *d)
 void vm_devices_close(struct vm_devices *d)
 {
     vm_devices_flush(d);
+    guest_rpc_close(&d->rpc);
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
         if (d->serial[i].fd >= 0)
             close(d->serial[i].fd);

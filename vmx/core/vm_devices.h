@@ -3,7 +3,8 @@
  * The virtual hardware of one VM, put together from its configuration:
  * the PCI host bridge, COM1-COM4 for serial0-serial3 (a file backend for
  * now), the CMOS/RTC, the keyboard controller, the VGA registers, the
- * ACPI PM registers, all on the VM's I/O bus; interrupt wires that go to
+ * ACPI PM registers, all on the VM's I/O bus; the backdoor's GuestRPC
+ * channel for VMware Tools; interrupt wires that go to
  * the VM's I/O APIC through the vmkernel, power-off and reset requests.
  * Which ports and addresses the vmkernel hands to vmware-vmx: every port
  * but 0x80 (POST codes and I/O delays, nothing to emulate) and the PCI
@@ -20,6 +21,7 @@
 #include "../config/vm_config.h"
 #include "../devices/acpi_pm.h"
 #include "../devices/cmos_rtc.h"
+#include "../devices/guest_rpc.h"
 #include "../devices/i8042.h"
 #include "../devices/pci_host.h"
 #include "../devices/pvscsi.h"
@@ -84,6 +86,8 @@ struct vm_devices {
     struct vm_scsi_disk *disk[VM_CONFIG_SCSI][VM_CONFIG_SCSI_UNITS];
     struct vmxnet3 nic[VM_CONFIG_ETHERNET];
     int tap[VM_CONFIG_ETHERNET];            /* the NIC's port on its vSwitch, -1: none */
+    struct guest_rpc rpc;                   /* VMware Tools' channel */
+    const struct vmx_dict *dict;            /* the .vmx (guestinfo.* keys) */
     bool poweroff, reset;       /* what the guest asked for */
 };
 
@@ -96,6 +100,10 @@ size_t vm_devices_pci_ssdt(const struct vm_devices *d, uint8_t *buf, size_t cap)
 
 /* Claim the device ranges on the VM's I/O-request channel. */
 long vm_devices_claim(struct vm_devices *d);
+
+/* A backdoor call the VM's device model claimed (vm_devices_claim):
+ * regs are EAX, EBX, ECX, EDX, ESI, EDI, in and out. */
+void vm_devices_backdoor(struct vm_devices *d, uint32_t regs[6]);
 
 /* The descriptors the run loop waits on for the devices (the NICs'
  * taps): how many were put in fds (at most max). */

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <string.h>
 
+#include "vm_control.h"
 #include "vm_log.h"
 #include "vmk.h"
 
@@ -19,11 +20,20 @@ static bool serve(struct vm *vm, struct vm_devices *d, long *err)
         volatile struct sk_ioreq *rq = &vm->slots[i];
         if (__atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) != SK_IOREQ_PENDING)
             continue;
-        uint64_t value = rq->data;
-        bool write = rq->dir == SK_IOREQ_WRITE;
-        vmx_bus_access(&d->bus, rq->space == SK_IOREQ_PIO, write, rq->addr, rq->size, &value);
-        if (!write)
-            rq->data = value;
+        if (rq->space == SK_IOREQ_BACKDOOR) {
+            uint32_t regs[SK_BDOOR_NR_REGS];
+            for (unsigned k = 0; k < SK_BDOOR_NR_REGS; k++)
+                regs[k] = rq->regs[k];
+            vm_devices_backdoor(d, regs);
+            for (unsigned k = 0; k < SK_BDOOR_NR_REGS; k++)
+                rq->regs[k] = regs[k];
+        } else {
+            uint64_t value = rq->data;
+            bool write = rq->dir == SK_IOREQ_WRITE;
+            vmx_bus_access(&d->bus, rq->space == SK_IOREQ_PIO, write, rq->addr, rq->size, &value);
+            if (!write)
+                rq->data = value;
+        }
         long e = sk_ioreq_complete(vm->ioreq, i);
         if (e != SK_OK)
             *err = e;
@@ -67,8 +77,9 @@ enum vm_end vm_run(struct vm *vm, struct vm_devices *d, struct vm_requests *rq)
         if (due > next_alive)
             due = next_alive;
         int timeout = due <= now ? 0 : (int)((due - now + 999999) / 1000000);
-        struct pollfd pfd[1 + VM_CONFIG_ETHERNET] = { { .fd = vmk_event_fd(), .events = POLLIN } };
-        unsigned nfds = 1 + vm_devices_fds(d, pfd + 1, VM_CONFIG_ETHERNET);
+        struct pollfd pfd[2 + VM_CONFIG_ETHERNET] = { { .fd = vmk_event_fd(), .events = POLLIN },
+                                                      { .fd = rq->control_fd, .events = POLLIN } };
+        unsigned nfds = 2 + vm_devices_fds(d, pfd + 2, VM_CONFIG_ETHERNET);
         int n = poll(pfd, nfds, timeout);
         if (n < 0 && errno != EINTR) {
             vm_log("waiting for the VM's requests failed: %s", strerror(errno));
@@ -79,7 +90,9 @@ enum vm_end vm_run(struct vm *vm, struct vm_devices *d, struct vm_requests *rq)
             while (vmk_read_events(ev, 16, true) > 0)
                 ;                       /* the slots say what is pending */
         }
-        if (n > 0 && nfds > 1)
+        if (n > 0 && (pfd[1].revents & POLLIN))
+            vm_control_serve(rq->control_fd, d);
+        if (n > 0 && nfds > 2)
             vm_devices_input(d);
     }
 }

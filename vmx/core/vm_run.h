@@ -23,11 +23,13 @@ enum vm_end {
     VM_END_ERROR,               /* the vmkernel refused to serve it */
 };
 
-/* What signal handlers ask of the running VM (vmware-cmd's power operations). */
+/* What vmware-cmd asks of the running VM: power operations by signal,
+ * the rest on the control socket (vm_control.h). */
 struct vm_requests {
     volatile sig_atomic_t stop;         /* SIGTERM, SIGINT, SIGHUP: power off hard */
     volatile sig_atomic_t reset;        /* SIGUSR1: reset hard */
     volatile sig_atomic_t button;       /* SIGUSR2: press the ACPI power button */
+    int control_fd;                     /* the control socket, -1: none */
 };
 
 enum vm_end vm_run(struct vm *vm, struct vm_devices *d, struct vm_requests *rq);

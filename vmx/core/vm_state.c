@@ -29,17 +29,27 @@ static uint64_t hash(const char *s)
     return h;
 }
 
-int vm_state_file(const char *vmx, char *out, size_t cap)
+static int run_file(const char *vmx, const char *suffix, char *out, size_t cap)
 {
     char real[PATH_MAX];
     if (!realpath(vmx, real))
         return -1;
-    int n = snprintf(out, cap, "%s/vmx-%016llx.pid", run_dir(), (unsigned long long)hash(real));
+    int n = snprintf(out, cap, "%s/vmx-%016llx.%s", run_dir(), (unsigned long long)hash(real), suffix);
     if (n < 0 || (size_t)n >= cap) {
         errno = ENAMETOOLONG;
         return -1;
     }
     return 0;
+}
+
+int vm_state_file(const char *vmx, char *out, size_t cap)
+{
+    return run_file(vmx, "pid", out, cap);
+}
+
+int vm_state_socket(const char *vmx, char *out, size_t cap)
+{
+    return run_file(vmx, "ctl", out, cap);
 }
 
 /* Is pid a live vmware-vmx? */

@@ -17,6 +17,9 @@
  * (the .vmx does not exist...). */
 int vm_state_file(const char *vmx, char *out, size_t cap);
 
+/* The control socket beside it (vm_control.h), the same way. */
+int vm_state_socket(const char *vmx, char *out, size_t cap);
+
 /* The pid of the live vmware-vmx running the VM, or 0 when it is off. */
 pid_t vm_state_running(const char *vmx);
 

@@ -54,6 +54,7 @@ struct vcpu_ioreq {
         uint8_t space, dir, size;
         uint64_t addr, data;
     } log[IOREQ_LOG_MAX];
+    uint32_t bdoor_regs[6];       /* a completed backdoor call's results (one per instruction) */
 };
 
 /* An emulated range of I/O ports (ports not passed through and not here float high). */

@@ -22,6 +22,10 @@ enum ioreq_outcome {
 enum ioreq_outcome hypercall_ioreq_access(struct vcpu *v, unsigned space, unsigned dir, uint64_t addr,
                                           unsigned size, uint64_t *data);
 
+/* A VMware backdoor call (regs: EAX, EBX, ECX, EDX, ESI, EDI) that a
+ * model may claim; IOREQ_DONE leaves the model's results in regs. */
+enum ioreq_outcome hypercall_backdoor_access(struct vcpu *v, uint32_t regs[6]);
+
 /* An exit that may replay completed accesses starts; its instruction completed. */
 static inline void ioreq_instruction_start(struct vcpu *v) { v->ioreq.next = 0; }
 static inline void ioreq_instruction_done(struct vcpu *v)  { v->ioreq.nr_done = 0; }
@@ -29,6 +33,7 @@ static inline void ioreq_instruction_done(struct vcpu *v)  { v->ioreq.nr_done = 
 /* Under the capability lock. */
 enum ioreq_outcome ioreq_access(struct vcpu *v, unsigned space, unsigned dir, uint64_t addr, unsigned size,
                                 uint64_t *data);
+enum ioreq_outcome ioreq_backdoor(struct vcpu *v, uint32_t regs[6]);
 struct kobject *ioreq_create(uint64_t phys);
 void ioreq_destroy(struct kobject *obj);
 void ioreq_notification_gone(const struct notification *n);

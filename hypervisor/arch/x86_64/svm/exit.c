@@ -128,12 +128,13 @@ static enum exit_action handle_ioio(struct vcpu *v)
         svm_inject_exception(v, VECTOR_GP, true, 0);
         return EXIT_RESUME;
     }
+    if (port == VMWARE_BACKDOOR_PORT && size == 4)
+        return svm_backdoor_call(v, (unsigned)(c->exit_info2 - v->arch.vmcb->save.rip));
     uint64_t mask = size == 4 ? 0xFFFFFFFFull : (1ull << (size * 8)) - 1;
     uint64_t value = r->r[X86_RAX] & mask;
-    enum ioreq_outcome served = IOREQ_UNCLAIMED;
-    if (!(port == VMWARE_BACKDOOR_PORT && size == 4))
-        served = hypercall_ioreq_access(v, SK_IOREQ_PIO, info & IOIO_IN ? SK_IOREQ_READ : SK_IOREQ_WRITE,
-                                        port, size, &value);
+    enum ioreq_outcome served = hypercall_ioreq_access(v, SK_IOREQ_PIO,
+                                                       info & IOIO_IN ? SK_IOREQ_READ : SK_IOREQ_WRITE,
+                                                       port, size, &value);
     if (served == IOREQ_WAIT)
         return EXIT_BLOCK;                    /* the IN or OUT runs again once served */
     if (served == IOREQ_DONE) {
@@ -142,8 +143,6 @@ static enum exit_action handle_ioio(struct vcpu *v)
             r->r[X86_RAX] = value;                       /* 32-bit writes zero-extend */
         else if (info & IOIO_IN)
             r->r[X86_RAX] = (r->r[X86_RAX] & ~mask) | (value & mask);
-    } else if (port == VMWARE_BACKDOOR_PORT && size == 4) {
-        vmware_backdoor_call(v, r);
     } else if (info & IOIO_IN) {
         uint32_t val = vdev_port_read(v, port, size);
         if (size == 4)
@@ -192,7 +191,7 @@ static enum exit_action handle_vmmcall(struct vcpu *v)
     struct x86_gprs *r = &v->arch.gprs;
     uint32_t call = (uint32_t)r->r[X86_RAX];
     if (call == VMWARE_BACKDOOR_MAGIC) {
-        vmware_backdoor_call(v, r);           /* from any CPL, as the I/O port */
+        return svm_backdoor_call(v, 3);       /* from any CPL, as the I/O port */
     } else if (v->arch.vmcb->save.cpl != 0) {  /* only a domain's kernel may call */
         svm_inject_exception(v, VECTOR_UD, false, 0);
         return EXIT_RESUME;
@@ -246,7 +245,7 @@ static enum exit_action reflect_exception(struct vcpu *v, unsigned vector)
     return v->dom->dying ? EXIT_STOP : EXIT_RESUME;
 }
 
-static enum exit_action handle_shutdown(struct vcpu *v)
+enum exit_action svm_handle_shutdown(struct vcpu *v)
 {
     struct vmcb_save *s = &v->arch.vmcb->save;
     domain_kill(v->dom, "triple fault on vcpu%u at RIP %#llx RSP %#llx CR0 %#llx CR3 %#llx "
@@ -276,6 +275,8 @@ enum exit_action svm_handle_exit(struct vcpu *v)
     svm_sync_posted_interrupt(v);
     vcpu_lapic_sync_cr8(v, vmcb->control.vintr & VINTR_TPR_MASK);
 
+    if (code == SVM_EXIT_EXCP_BASE + VECTOR_GP)
+        return svm_handle_gp(v);
     if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
         return reflect_exception(v, (unsigned)(code - SVM_EXIT_EXCP_BASE));
     switch (code) {
@@ -297,7 +298,7 @@ enum exit_action svm_handle_exit(struct vcpu *v)
     case SVM_EXIT_VMMCALL:
         return handle_vmmcall(v);
     case SVM_EXIT_SHUTDOWN:
-        return handle_shutdown(v);
+        return svm_handle_shutdown(v);
     case SVM_EXIT_ICEBP:                  /* INT1: a #DB after the instruction */
         svm_skip_instruction(v, 1);
         svm_inject_exception(v, VECTOR_DB, false, 0);

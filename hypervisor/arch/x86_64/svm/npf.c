@@ -20,8 +20,6 @@
 
 #define NPF_FETCH        (1ull << 4)
 #define NPF_IN_PT_WALK   (1ull << 33)
-#define SEG_ATTR_L       (1u << 9)
-#define SEG_ATTR_DB      (1u << 10)
 
 static bool read_guest_u64(void *ctx, uint64_t gpa, uint64_t *value)
 {

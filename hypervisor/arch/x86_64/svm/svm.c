@@ -132,7 +132,8 @@ void svm_domain_destroy(struct domain *d)
 
 static void set_intercepts(struct vmcb_control *c)
 {
-    c->intercept_exceptions = (1u << 1) | (1u << 17) | (1u << 18);  /* #DB, #AC, #MC */
+    /* #DB, #GP (the backdoor from user space: backdoor_exit.c), #AC, #MC */
+    c->intercept_exceptions = (1u << 1) | (1u << 13) | (1u << 17) | (1u << 18);
     c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
                          INTERCEPT_CPUID | INTERCEPT_RSM | INTERCEPT_HLT | INTERCEPT_INVLPGA |
                          INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;

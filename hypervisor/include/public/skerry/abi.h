@@ -238,6 +238,15 @@ enum sk_vcpu_reg {
  * unassigned (reads all ones, writes dropped).  The shared page is mapped
  * like a frame: DOMAIN map_frame with the IOREQ capability (read and
  * write); IOREQ info gives its physical address.
+ *
+ * Space SK_IOREQ_BACKDOOR claims VMware backdoor commands (first + count
+ * <= 0x10000; the command is ECX bits 15:0): a guest's backdoor call with
+ * a claimed command (a 4-byte IN or OUT on port 0x5658, from any CPL, or
+ * VMMCALL with the magic in EAX) comes to the model instead of the
+ * vmkernel's own backdoor.  The slot's addr is the command, size 4, dir
+ * SK_IOREQ_READ, and regs[] holds EAX, EBX, ECX, EDX, ESI and EDI; the
+ * model leaves the call's results in regs[] before complete, and the vCPU
+ * continues with them (zero-extended) in those six registers.
  */
 /*
  * NOTIFICATION bind_line(gsi): a signal pulses one of the calling domain's
@@ -252,6 +261,7 @@ enum sk_vcpu_reg {
 
 #define SK_IOREQ_PIO        0u
 #define SK_IOREQ_MMIO       1u
+#define SK_IOREQ_BACKDOOR   2u     /* VMware backdoor commands (ABI 0.6) */
 #define SK_IOREQ_WRITE      0u
 #define SK_IOREQ_READ       1u
 #define SK_IOREQ_IDLE       0u
@@ -267,8 +277,10 @@ struct sk_ioreq {
     uint8_t size;                  /* 1, 2, 4 or 8 bytes */
     uint8_t vcpu;
     uint64_t seq;                  /* counts this slot's requests */
-    uint64_t reserved[4];
+    uint32_t regs[6];              /* SK_IOREQ_BACKDOOR: EAX, EBX, ECX, EDX, ESI, EDI in and out */
+    uint32_t reserved[2];
 };
+enum { SK_BDOOR_EAX, SK_BDOOR_EBX, SK_BDOOR_ECX, SK_BDOOR_EDX, SK_BDOOR_ESI, SK_BDOOR_EDI, SK_BDOOR_NR_REGS };
 #define SK_IOREQ_SLOTS      64u    /* struct sk_ioreq slot[64]: the shared page */
 
 _Static_assert(sizeof(sk_cptr_t) == 8 && sizeof(sk_msginfo_t) == 8, "64-bit ABI words");

@@ -19,6 +19,12 @@ enum exit_action {
 
 enum exit_action svm_handle_exit(struct vcpu *v);
 enum exit_action svm_handle_npf(struct vcpu *v);
+/* A VMware backdoor call by an instruction of insn_length bytes (backdoor_exit.c). */
+enum exit_action svm_backdoor_call(struct vcpu *v, unsigned insn_length);
+/* A #GP: a CPL3 backdoor IN is made as the call; anything else is the guest's. */
+enum exit_action svm_handle_gp(struct vcpu *v);
+/* A triple fault: the domain ends. */
+enum exit_action svm_handle_shutdown(struct vcpu *v);
 /* Queue an exception for the next entry. */
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 void svm_skip_instruction(struct vcpu *v, unsigned length);

@@ -149,6 +149,8 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define EVENT_TYPE_SOFT_INT (4ull << 8)
 
 /* Segment attributes in VMCB form. */
+#define SEG_ATTR_L          (1u << 9)    /* 64-bit code segment */
+#define SEG_ATTR_DB         (1u << 10)   /* 32-bit default operand size */
 #define SEG_ATTR_CODE64     0x0A9B
 #define SEG_ATTR_DATA       0x0C93
 #define SEG_ATTR_TSS64_BUSY 0x008B
