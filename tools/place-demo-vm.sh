@@ -37,7 +37,7 @@ numvcpus = "1"
 # Booted directly (no BIOS yet): Debian's kernel and a busybox initramfs.
 skerry.kernel = "vmlinuz"
 skerry.initrd = "initrd.img"
-skerry.cmdline = "console=ttyS0 quiet"
+skerry.cmdline = "console=ttyS0 quiet skerry.tools=demo"
 serial0.present = "TRUE"
 serial0.fileType = "file"
 serial0.fileName = "serial0.log"

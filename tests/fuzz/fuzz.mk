@@ -16,7 +16,7 @@ FUZZ_CFLAGS := -Itests/fuzz -std=c11 -Wall -Wextra -Werror -O1 -g -D_DEFAULT_SOU
                -Ihypervisor/include -Ihypervisor/arch/x86_64/include -Ivmfs/include
 FUZZ_DIR    := $(BUILD)/tests/fuzz
 
-FUZZ_NAMES := multiboot acpi elf64 insn_decode cmdline vmfs_meta vmdk vmx_dict
+FUZZ_NAMES := multiboot acpi elf64 insn_decode cmdline vmfs_meta vmdk vmx_dict guest_rpc
 fuzz_multiboot_SRCS   := tests/fuzz/fuzz_multiboot.c hypervisor/core/multiboot.c
 fuzz_acpi_SRCS        := tests/fuzz/fuzz_acpi.c hypervisor/arch/x86_64/acpi_parse.c
 fuzz_elf64_SRCS       := tests/fuzz/fuzz_elf64.c hypervisor/core/elf64.c
@@ -26,6 +26,7 @@ fuzz_cmdline_SRCS     := tests/fuzz/fuzz_cmdline.c hypervisor/core/cmdline.c
 fuzz_vmfs_meta_SRCS   := tests/fuzz/fuzz_vmfs_meta.c $(filter-out vmfs/lib/vmdk_descriptor.c,$(wildcard vmfs/lib/*.c))
 fuzz_vmdk_SRCS        := tests/fuzz/fuzz_vmdk.c vmfs/lib/vmdk_descriptor.c
 fuzz_vmx_dict_SRCS    := tests/fuzz/fuzz_vmx_dict.c vmx/config/vmx_dict.c vmx/config/vm_config.c
+fuzz_guest_rpc_SRCS   := tests/fuzz/fuzz_guest_rpc.c vmx/devices/guest_rpc.c
 
 FUZZ_TARGETS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 

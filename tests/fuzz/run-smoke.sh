@@ -135,6 +135,22 @@ put("vmx_dict", 3, b'displayName = "vm1"\nmemsize = "256"\nnumvcpus = "2"\nskerr
                    b'scsi0:0.fileName = "vm1.vmdk"\nethernet0.present = "TRUE"\nethernet0.virtualDev = "vmxnet3"\n'
                    b'ethernet0.addressType = "static"\nethernet0.address = "00:50:56:00:00:01"\n')
 
+# GuestRPC calls: [op][EAX EBX ECX EDX ESI EDI]; op 11 is a MESSAGE call
+# with ECX bits 18:16 the type and EDX bits 18:16 the channel (no cookies
+# when opened without the cookie flag).
+import struct
+def rpc_call(kind, ebx, chan=0):
+    return bytes([11]) + struct.pack("<6I", 0x564D5868, ebx, kind << 16, chan << 16, 0, 0)
+def rpc_exchange(protocol, text):
+    out = rpc_call(0, protocol) + rpc_call(1, len(text))
+    for i in range(0, len(text), 4):
+        out += rpc_call(2, int.from_bytes(text[i:i + 4].ljust(4, b"\0"), "little"))
+    out += rpc_call(3, 0) + b"".join(rpc_call(4, 1) for _ in range(8)) + rpc_call(5, 1)
+    return out + rpc_call(6, 0)
+put("guest_rpc", 0, rpc_exchange(0x49435052, b"info-set guestinfo.ip 10.0.0.1\0"))
+put("guest_rpc", 1, rpc_exchange(0x49435052, b"info-get guestinfo.a\0") + rpc_exchange(0x49435052, b"log hello"))
+put("guest_rpc", 2, rpc_exchange(0x4f4c4354, b"") + bytes([9]) + bytes(24) + rpc_exchange(0x4f4c4354, b"OK "))
+
 # VMFS metadata patches: [region][offset u16][length][bytes]; an empty
 # input opens the pristine volume.
 put("vmfs_meta", 0, b"")
