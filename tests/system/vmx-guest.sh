@@ -80,8 +80,11 @@ write_vm vm3 96 "skerry.guest=reboot reboot=t"
 write_vm vm4 128 skerry.guest=poweroff
 cp build/console/vmlinuz-generic "$d/mnt/vm4/vmlinuz"
 # vm5: VMware Tools, a NIC (Tools report its address), a guestinfo key in its .vmx.
-write_vm vm5 128 "skerry.tools=$nonce"
+write_vm vm5 128 "skerry.tools=$nonce skerry.shell2=1"
 cat >>"$d/mnt/vm5/vm5.vmx" <<VMX
+serial1.present = "TRUE"
+serial1.fileType = "network"
+serial1.fileName = "telnet://:5001"
 ethernet0.present = "TRUE"
 ethernet0.virtualDev = "vmxnet3"
 ethernet0.networkName = "VM Network"
@@ -136,6 +139,7 @@ cmd start5 200 vmware-cmd -s register $V/vm5/vm5.vmx && vmware-cmd $V/vm5/vm5.vm
 cmd up5 200 $(waitfor $V/vm5/serial0.log 'skerry-guest: vmtoolsd started' 180)
 cmd tools5 200 c="vmware-cmd $V/vm5/vm5.vmx"; for i in \$(seq 120); do \$c gettoolslastactive | grep -q '= 1' && \$c getguestinfo ip | grep -q '= 192' && break; sleep 1; done; \$c gettoolslastactive; \$c getguestinfo ip; \$c getguestinfo skerry.guestword; \$c getheartbeat; sleep 4; \$c getheartbeat
 cmd guestinfo5 30 c="vmware-cmd $V/vm5/vm5.vmx"; \$c setguestinfo skerry.fromcmd "two words" && \$c getguestinfo skerry.fromcmd; \$c getguestinfo skerry.hostword; \$c getguestinfo "two words"; echo "status \$?"; vmware-cmd $V/vm2/vm2.vmx getheartbeat; echo "status \$?"
+cmd com2 30 (sleep 2; echo 'echo serial-in-\$((6*7))-ok'; sleep 4) | timeout 10 nc 127.0.0.1 5001 >/tmp/com2.out; tr -d '\r' </tmp/com2.out | grep -a 'serial-in'
 cmd stop5 200 vmware-cmd $V/vm5/vm5.vmx stop soft && vmware-cmd $V/vm5/vm5.vmx getstate
 cmd vm5log 10 cat $V/vm5/vmware.log $V/vm5/serial0.log; echo
 cmd unregister 30 vmware-cmd -s unregister $V/vm3/vm3.vmx && vmware-cmd -l; cat /etc/vmware/vm-list
@@ -260,6 +264,11 @@ check_output "$d" guestinfo5 '^VMControl error -3: Invalid arguments: a guestinf
     "vmware-cmd: a variable name with a space is refused"
 check_output "$d" guestinfo5 "^VMControl error -8: Invalid operation for virtual machine's current state: the virtual machine is off" \
     "vmware-cmd: getheartbeat of a VM that is off: VMControl error -8"
+check_output "$d" com2 '^serial-in-42-ok' \
+    "vmx-guest: a shell on the guest's COM2 (serial1.fileType = network, telnet://:5001) ran a command typed over TCP"
+check_output "$d" vm5log 'vmx\| serial1: COM2 \(port 0x2f8, IRQ 3\) to the network at telnet://:5001 \(server\)' \
+    "vmx-guest: vmware.log names the serial port's network backend"
+check_output "$d" vm5log 'vmx\| serial1: telnet://:5001 connected' "vmx-guest: and the connection"
 check_output "$d" stop5 '^stop\(soft\) = 1$' "vmware-cmd: stop soft goes through VMware Tools: stop(soft) = 1"
 check_output "$d" stop5 '^getstate\(\) = off$' "vmware-cmd: and vm5 is off"
 check_output "$d" vm5log 'skerry-guest: VMware Tools poweroff script$' \

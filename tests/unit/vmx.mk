@@ -51,3 +51,7 @@ $(BUILD)/tests/unit/vmx_pci_ssdt: vmx/core/pci_ssdt.h
 UNIT_TESTS += vmx_guest_rpc
 vmx_guest_rpc_SRCS := tests/unit/test_vmx_guest_rpc.c vmx/devices/guest_rpc.c
 $(BUILD)/tests/unit/vmx_guest_rpc: vmx/devices/guest_rpc.h
+UNIT_TESTS += vmx_serial_backend
+vmx_serial_backend_SRCS := tests/unit/test_vmx_serial_backend.c vmx/core/serial_backend.c vmx/core/errmsg.c \
+                           vmx/core/vm_log.c
+$(BUILD)/tests/unit/vmx_serial_backend: vmx/core/serial_backend.h vmx/config/vm_config.h

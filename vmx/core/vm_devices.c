@@ -104,42 +104,21 @@ void vm_devices_backdoor(struct vm_devices *d, uint32_t regs[6])
 
 /* ---- serial ports ---- */
 
-static void serial_flush(struct serial_out *s)
-{
-    size_t off = 0;
-    while (s->fd >= 0 && off < s->len) {
-        ssize_t n = write(s->fd, s->buf + off, s->len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;                      /* a full disk loses output, not the VM */
-        off += (size_t)n;
-    }
-    s->len = 0;
-}
-
 static void serial_sink(void *ctx, uint8_t byte)
 {
-    struct serial_out *s = ctx;
-    if (s->len == sizeof s->buf)
-        serial_flush(s);
-    s->buf[s->len++] = (char)byte;
-    if (byte == '\n')
-        serial_flush(s);
+    serial_backend_put(ctx, byte);
 }
 
-static int open_serial(struct serial_out *s, const struct vm_serial *cfg, unsigned i, char *err, size_t errlen)
+static int open_serial(struct serial_backend *s, const struct vm_serial *cfg, unsigned i, char *err, size_t errlen)
 {
-    s->fd = -1;
+    if (serial_backend_open(s, cfg, i, err, errlen) < 0)
+        return -1;
     if (!cfg->present)
         return 0;
-    if (cfg->type != VM_SERIAL_FILE)
-        return errmsg(err, errlen, "serial%u: only fileType \"file\" is available so far", i);
-    s->fd = open(cfg->file_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (s->fd < 0)
-        return errmsg(err, errlen, "serial%u.fileName = \"%s\": %s", i, cfg->file_name, strerror(errno));
-    vm_log("serial%u: COM%u (port %#x, IRQ %u) to the file %s", i, i + 1, com_ports[i].base, com_ports[i].irq,
-           cfg->file_name);
+    static const char *const kinds[] = { [VM_SERIAL_FILE] = "the file", [VM_SERIAL_PIPE] = "the pipe",
+                                         [VM_SERIAL_NETWORK] = "the network at" };
+    vm_log("serial%u: COM%u (port %#x, IRQ %u) to %s %s%s", i, i + 1, com_ports[i].base, com_ports[i].irq,
+           kinds[cfg->type], cfg->file_name, cfg->type == VM_SERIAL_FILE ? "" : cfg->server ? " (server)" : " (client)");
     return 0;
 }
 
@@ -226,12 +205,22 @@ unsigned vm_devices_fds(const struct vm_devices *d, struct pollfd *fds, unsigned
     for (unsigned i = 0; i < VM_CONFIG_ETHERNET && n < max; i++)
         if (d->tap[i] >= 0)
             fds[n++] = (struct pollfd){ .fd = d->tap[i], .events = POLLIN };
+    for (unsigned i = 0; i < VM_CONFIG_SERIALS && n + 2 <= max; i++)
+        n += serial_backend_fds(&d->serial[i], d->uart[i].device.name && uart16550_rx_room(&d->uart[i]) > 0,
+                                fds + n);
     return n;
 }
 
 void vm_devices_input(struct vm_devices *d)
 {
     static uint8_t frame[VMXNET3_MAX_FRAME];
+    for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++) {
+        uint8_t buf[UART_FIFO_SIZE];
+        size_t room = d->uart[i].device.name ? uart16550_rx_room(&d->uart[i]) : 0;
+        size_t n = serial_backend_input(&d->serial[i], buf, room < sizeof buf ? room : sizeof buf);
+        if (n)
+            uart16550_receive(&d->uart[i], buf, n);
+    }
     for (unsigned i = 0; i < VM_CONFIG_ETHERNET; i++)
         /* A bounded batch per NIC, so that one busy port cannot starve the VM's I/O. */
         for (int k = 0; d->tap[i] >= 0 && k < 64; k++) {
@@ -262,7 +251,7 @@ int vm_devices_init(struct vm_devices *d, struct vm *vm, const struct vm_config 
                                             .ctx = &d->wires[i] };
     }
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
-        d->serial[i].fd = -1;
+        d->serial[i].fd = d->serial[i].listen_fd = -1;
     for (unsigned i = 0; i < VM_CONFIG_ETHERNET; i++)
         d->tap[i] = -1;
     pci_host_init(&d->pci, &d->plat[SRC_PCI]);
@@ -336,7 +325,7 @@ uint64_t vm_devices_poll(struct vm_devices *d)
 void vm_devices_flush(struct vm_devices *d)
 {
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
-        serial_flush(&d->serial[i]);
+        serial_backend_flush(&d->serial[i]);
 }
 
 void vm_devices_close(struct vm_devices *d)
@@ -344,8 +333,7 @@ void vm_devices_close(struct vm_devices *d)
     vm_devices_flush(d);
     guest_rpc_close(&d->rpc);
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)
-        if (d->serial[i].fd >= 0)
-            close(d->serial[i].fd);
+        serial_backend_close(&d->serial[i]);
     for (unsigned i = 0; i < VM_CONFIG_ETHERNET; i++)
         if (d->tap[i] >= 0) {
             close(d->tap[i]);               /* the tap leaves the vSwitch with it */

@@ -29,6 +29,7 @@
 #include "../devices/uart16550.h"
 #include "../devices/vmxnet3.h"
 #include "../devices/vga_text.h"
+#include "serial_backend.h"
 #include "vm.h"
 #include "vmdk_backend.h"
 #include "vmx_bus.h"
@@ -63,12 +64,6 @@ struct vm_wire {
     unsigned source;
 };
 
-struct serial_out {
-    int fd;                     /* -1: not connected */
-    char buf[512];
-    size_t len;
-};
-
 struct vm_devices {
     struct vm *vm;
     struct vm_wire wires[SRC_COUNT];
@@ -77,7 +72,7 @@ struct vm_devices {
     struct vmx_bus bus;
     struct pci_host pci;
     struct uart16550 uart[VM_CONFIG_SERIALS];
-    struct serial_out serial[VM_CONFIG_SERIALS];
+    struct serial_backend serial[VM_CONFIG_SERIALS];
     struct cmos_rtc cmos;
     struct i8042 kbd;
     struct vga_text vga;
@@ -105,11 +100,13 @@ long vm_devices_claim(struct vm_devices *d);
  * regs are EAX, EBX, ECX, EDX, ESI, EDI, in and out. */
 void vm_devices_backdoor(struct vm_devices *d, uint32_t regs[6]);
 
-/* The descriptors the run loop waits on for the devices (the NICs'
- * taps): how many were put in fds (at most max). */
+/* The descriptors the run loop waits on for the devices (the NICs' taps,
+ * the serial ports' connections): how many were put in fds (at most max). */
+#define VM_DEVICES_MAX_FDS (VM_CONFIG_ETHERNET + 2 * VM_CONFIG_SERIALS)
 unsigned vm_devices_fds(const struct vm_devices *d, struct pollfd *fds, unsigned max);
 
-/* Take in what arrived on them (frames from the vSwitch to the NICs). */
+/* Take in what arrived on them (frames from the vSwitch to the NICs,
+ * bytes and connections to the serial ports). */
 void vm_devices_input(struct vm_devices *d);
 
 /* Timers due by now; the monotonic ns of the next one (UINT64_MAX: none). */

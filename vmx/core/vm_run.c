@@ -77,9 +77,9 @@ enum vm_end vm_run(struct vm *vm, struct vm_devices *d, struct vm_requests *rq)
         if (due > next_alive)
             due = next_alive;
         int timeout = due <= now ? 0 : (int)((due - now + 999999) / 1000000);
-        struct pollfd pfd[2 + VM_CONFIG_ETHERNET] = { { .fd = vmk_event_fd(), .events = POLLIN },
+        struct pollfd pfd[2 + VM_DEVICES_MAX_FDS] = { { .fd = vmk_event_fd(), .events = POLLIN },
                                                       { .fd = rq->control_fd, .events = POLLIN } };
-        unsigned nfds = 2 + vm_devices_fds(d, pfd + 2, VM_CONFIG_ETHERNET);
+        unsigned nfds = 2 + vm_devices_fds(d, pfd + 2, VM_DEVICES_MAX_FDS);
         int n = poll(pfd, nfds, timeout);
         if (n < 0 && errno != EINTR) {
             vm_log("waiting for the VM's requests failed: %s", strerror(errno));
