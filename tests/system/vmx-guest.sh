@@ -90,6 +90,9 @@ ethernet0.virtualDev = "vmxnet3"
 ethernet0.networkName = "VM Network"
 guestinfo.skerry.hostword = "host-set-$nonce"
 VMX
+# vm6 reboots itself the way Linux does by default: the FADT's reset
+# register, 0xCF9 (reboot=k would go through the keyboard controller).
+write_vm vm6 96 skerry.guest=reboot
 # A VM no console untyped memory can hold.
 sed 's/^memsize = .*/memsize = "65536"/' "$d/mnt/vm1/vm1.vmx" >"$d/mnt/vm1/huge.vmx"
 vmfs_unmount "$d/mnt"
@@ -142,6 +145,9 @@ cmd guestinfo5 30 c="vmware-cmd $V/vm5/vm5.vmx"; \$c setguestinfo skerry.fromcmd
 cmd com2 30 (sleep 2; echo 'echo serial-in-\$((6*7))-ok'; sleep 4) | timeout 10 nc 127.0.0.1 5001 >/tmp/com2.out; tr -d '\r' </tmp/com2.out | grep -a 'serial-in'
 cmd stop5 200 vmware-cmd $V/vm5/vm5.vmx stop soft && vmware-cmd $V/vm5/vm5.vmx getstate
 cmd vm5log 10 cat $V/vm5/vmware.log $V/vm5/serial0.log; echo
+cmd start6 200 vmware-cmd -s register $V/vm6/vm6.vmx && vmware-cmd $V/vm6/vm6.vmx start
+cmd reboot6 300 $(waitfor $V/vm6/serial0.log 'skerry-guest: rebooting' 280 2)
+cmd stop6 120 vmware-cmd $V/vm6/vm6.vmx stop hard; grep -E 'Powering off|restarted' $V/vm6/vmware.log
 cmd unregister 30 vmware-cmd -s unregister $V/vm3/vm3.vmx && vmware-cmd -l; cat /etc/vmware/vm-list
 cmd after 30 grep -o '[0-9]* MB free' /proc/vmware/mem; $untyped
 cmd huge 60 vmware-vmx $V/vm1/huge.vmx; echo "status \$?"
@@ -277,6 +283,17 @@ check_output "$d" vm5log '^skerry-guest: powering off \(shutdown -h\)$' \
     "vmx-guest: vmtoolsd ran the guest's shutdown -h for OS_Halt"
 check_output "$d" vm5log 'vmx\| Tools: version [0-9]+' "vmx-guest: vmware.log records the Tools version the guest reported"
 check_output "$d" vm5log 'vmx\| Powering off: the guest powered off$' "vmx-guest: the guest powered itself off"
+
+# vm6: a reset by the guest itself.
+check_output "$d" reboot6 'skerry-guest: rebooting' "vmx-guest: vm6's guest rebooted itself (ACPI reset register, port 0xCF9)"
+if [[ $(out reboot6 | grep -c 'skerry-guest: rebooting') -ge 2 ]]; then
+    pass "vmx-guest: and booted again on the reset VM, to reboot a second time"
+else
+    fail "vmx-guest: vm6 did not come back after its guest's reset: $(out reboot6 | tr '\n' ' ')"
+fi
+check_output "$d" stop6 'vmx\| Powering off: the guest reset the machine$' "vmx-guest: vm6's vmware.log records the guest's reset"
+check_output "$d" stop6 'vmx\| VMX restarted after a reset for "vm6"' "vmx-guest: and the VM's restart"
+check_output "$d" stop6 '^stop\(hard\) = 1$' "vmware-cmd: stop hard ends vm6's reboot loop"
 
 # Bad input, and nothing lost.
 check_output "$d" huge '^status 1$' "vmx-guest: a VM bigger than the vmkernel can hold does not start (status 1)"
