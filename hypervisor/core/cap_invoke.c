@@ -86,7 +86,7 @@ static long untyped_invoke(struct cnode *cspace, struct cte *ut, uint64_t label,
     if (label == SK_INV_UNTYPED_INFO) {
         r->mr[0] = ut->cap.base;
         r->mr[1] = ut->cap.size;
-        r->mr[2] = (1ull << ut->cap.size) - (ut->first_child ? ut->cap.free_offset : 0);
+        r->mr[2] = cap_untyped_free_bytes(ut);
         return SK_OK;
     }
     if (a[0] >= SK_OBJ_NR_TYPES)

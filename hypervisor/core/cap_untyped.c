@@ -3,7 +3,13 @@
  * Untyped memory retyped into objects.  Objects are carved upwards from
  * the untyped's base, each aligned to its own size; an untyped with no
  * descendants left starts again from its base (seL4's rule), which is how
- * memory comes back: revoke the untyped, retype it afresh.
+ * memory comes back: revoke the untyped, retype it afresh.  Unlike seL4,
+ * a retype that no longer fits above the high-water mark takes the lowest
+ * hole that deleted objects left below it: a VM that powers off gives its
+ * memory back for the next one while others still run.  An untyped's
+ * children are exactly the objects carved from it (untyped capabilities
+ * cannot be copied; a deleted object's copies move up to it and cover the
+ * same bytes), so the holes are what no child covers.
  */
 #include <string.h>
 #include "cap_internal.h"
@@ -62,6 +68,52 @@ static struct kobject *make_object(unsigned type, unsigned size_bits, uint64_t p
     return NULL;
 }
 
+/* The bytes [*first, *end) of ut that its child c's object takes. */
+static void child_extent(const struct cte *ut, const struct cte *c, uint64_t *first, uint64_t *end)
+{
+    unsigned bits = c->cap.type == SK_OBJ_CNODE ? (unsigned)c->cap.size + CAP_CTE_BITS : (unsigned)c->cap.size;
+    *first = c->cap.base - ut->cap.base;
+    *end = *first + (1ull << bits);
+}
+
+/* The lowest offset, aligned to align, where len bytes touch no child's object. */
+static bool find_hole(const struct cte *ut, uint64_t align, uint64_t len, uint64_t *out)
+{
+    uint64_t size = 1ull << ut->cap.size, start = 0;
+    for (;;) {
+        start = (start + align - 1) & ~(align - 1);
+        if (start > size || len > size - start)
+            return false;
+        const struct cte *c = ut->first_child;
+        uint64_t first = 0, end = 0;
+        for (; c; c = c->next_sibling) {
+            child_extent(ut, c, &first, &end);
+            if (first < start + len && start < end)
+                break;
+        }
+        if (!c) {
+            *out = start;
+            return true;
+        }
+        start = end;                  /* past the object in the way */
+    }
+}
+
+uint64_t cap_untyped_free_bytes(const struct cte *ut)
+{
+    uint64_t used = 0;
+    for (const struct cte *c = ut->first_child; c; c = c->next_sibling) {
+        bool counted = false;         /* copies share their original's bytes: count them once */
+        for (const struct cte *d = ut->first_child; d != c && !counted; d = d->next_sibling)
+            counted = d->cap.base == c->cap.base;
+        uint64_t first, end;
+        child_extent(ut, c, &first, &end);
+        if (!counted)
+            used += end - first;
+    }
+    return (1ull << ut->cap.size) - used;
+}
+
 long cap_retype(struct cte *ut, unsigned type, unsigned size_bits, struct cnode *dest_cn, uint64_t dest,
                 uint64_t count)
 {
@@ -82,9 +134,9 @@ long cap_retype(struct cte *ut, unsigned type, unsigned size_bits, struct cnode 
             return SK_E_DELETE_FIRST;
     }
     uint64_t size = 1ull << ut->cap.size, align = 1ull << bits;
-    uint64_t start = ut->first_child ? ut->cap.free_offset : 0;
-    start = (start + align - 1) & ~(align - 1);
-    if (start > size || count > (size - start) >> bits)
+    uint64_t mark = ut->first_child ? ut->cap.free_offset : 0;
+    uint64_t start = (mark + align - 1) & ~(align - 1);
+    if ((start > size || count > (size - start) >> bits) && !find_hole(ut, align, count << bits, &start))
         return SK_E_NOT_ENOUGH_MEMORY;
 
     /* Objects first, so that one that cannot be made undoes the others. */
@@ -110,6 +162,9 @@ long cap_retype(struct cte *ut, unsigned type, unsigned size_bits, struct cnode 
             c.obj->refs = 1;
         cap_link_child(ut, s);
     }
-    ut->cap.free_offset = start + (count << bits);
+    if (start + (count << bits) > mark)
+        ut->cap.free_offset = start + (count << bits);
+    else
+        ut->cap.free_offset = mark;   /* a hole below the mark was filled */
     return SK_OK;
 }

@@ -157,10 +157,13 @@ static void test_retype(void)
     CHECK_EQ(retype(S_UT1, SK_OBJ_UNTYPED, 19, 12, 2), SK_E_NOT_ENOUGH_MEMORY,
              "two 512 KiB untypeds do not fit after the first 6 KiB");
     CHECK_EQ(retype(S_UT1, SK_OBJ_UNTYPED, 19, 12, 1), SK_OK, "one does (aligned to 512 KiB)");
-    CHECK_EQ(ut_free(S_UT1), 0, "and the untyped is full");
-    CHECK_EQ(retype(S_UT1, SK_OBJ_FRAME, 12, 13, 1), SK_E_NOT_ENOUGH_MEMORY, "exhausted");
-    CHECK_EQ(retype(12, SK_OBJ_FRAME, 12, 13, 40), SK_OK, "the child untyped makes 40 frames");
-    identify(13 + 30);
+    CHECK_EQ(ut_free(S_UT1), (512u << 10) - 0x1800, "what alignment skipped below it is free");
+    CHECK_EQ(retype(S_UT1, SK_OBJ_FRAME, 12, 13, 1), SK_OK, "the untyped is full above its mark: a frame takes the hole");
+    identify(13);
+    CHECK_EQ(reply.mr[3], MEM_BASE + (16ull << 20) + 0x2000, "the lowest free 4 KiB, after the cnode");
+    CHECK_EQ(retype(S_UT1, SK_OBJ_UNTYPED, 19, 15, 1), SK_E_NOT_ENOUGH_MEMORY, "no hole holds 512 KiB");
+    CHECK_EQ(retype(12, SK_OBJ_FRAME, 12, 14, 40), SK_OK, "the child untyped makes 40 frames");
+    identify(14 + 30);
     CHECK_EQ(reply.mr[3], MEM_BASE + (16ull << 20) + (512u << 10) + 30 * 4096, "each at its own place");
     CHECK_EQ(retype(S_UT16, SK_OBJ_FRAME, 13, 20, 1), SK_E_INVALID_ARGUMENT, "frames are 4 KiB or 2 MiB only");
     CHECK_EQ(retype(S_UT16, SK_OBJ_CNODE, 17, 20, 1), SK_E_INVALID_ARGUMENT, "cnodes of more than 2^16 slots");
@@ -202,7 +205,11 @@ static void test_cnodes_and_freeing(void)
     CHECK_EQ(move(10, 2, S_UT1), SK_OK, "move an untyped into it");
     CHECK_EQ(del(S_ROOT, 10), SK_OK, "delete the last capability to the cnode");
     CHECK(root_slots[11].first_child == NULL, "its contents are deleted with it");
-    CHECK_EQ(ut_free(S_UT16), (16ull << 20) - 0x480, "the cnode's memory stays carved until its untyped is revoked");
+    CHECK_EQ(ut_free(S_UT16), (16ull << 20) - 0x80, "the cnode's memory is free again (a hole below the mark)");
+    CHECK_EQ(retype(S_UT16, SK_OBJ_CNODE, 3, 10, 1), SK_OK, "a cnode of the same size");
+    identify(10);
+    CHECK_EQ(reply.mr[3], MEM_BASE + 0x800, "goes above the mark while there is room there");
+    del(S_ROOT, 10);
     CHECK_EQ(revoke(S_ROOT, S_UT16), SK_OK, "revoke");
     CHECK_EQ(ut_free(S_UT16), 16ull << 20, "everything is back");
 
@@ -296,6 +303,13 @@ static void model_fresh(void)
                                        .base = MEM_BASE + (16ull << 20), .size = 20 });
 }
 
+/* The model keeps NSLOTS slots a cnode: operations on a retyped cnode
+ * use its slots 1-8 only, so a larger one never has more. */
+static unsigned m_nslots(int o)
+{
+    return mo[o].radix < ROOT_RADIX ? 1u << mo[o].radix : NSLOTS;
+}
+
 /* The model removes; parents are mended afterwards (nearest live ancestor). */
 static void m_remove(int c)
 {
@@ -305,7 +319,7 @@ static void m_remove(int c)
     mo[mc[c].cn].slot[mc[c].slot] = -1;
     int o = mc[c].obj;
     if (o >= 0 && --mo[o].refs == 0 && !mo[o].pinned && mo[o].type == SK_OBJ_CNODE)
-        for (unsigned i = 1; i < (1u << mo[o].radix); i++)
+        for (unsigned i = 1; i < m_nslots(o); i++)
             if (mo[o].slot[i] >= 0)
                 m_remove(mo[o].slot[i]);
 }
@@ -353,6 +367,27 @@ static unsigned m_obj_bits(uint64_t type, uint64_t sb)
     if (type == SK_OBJ_FRAME && (sb == 12 || sb == 21)) return (unsigned)sb;
     if (type == SK_OBJ_NOTIFICATION && sb == 0) return 7;
     return 0;
+}
+
+/* Which 128-byte units of untyped t its live children's objects cover,
+ * as counts up to each unit (m_prefix[u]: covered units below u). */
+#define M_UNIT 128u
+static uint8_t m_cover[(1u << 24) / M_UNIT];
+static uint32_t m_prefix[(1u << 24) / M_UNIT + 1];
+
+static uint64_t m_fill_cover(int t)
+{
+    uint64_t units = (1ull << mc[t].size) / M_UNIT;
+    memset(m_cover, 0, units);
+    for (int i = 0; i < nmc; i++)
+        if (mc[i].live && mc[i].parent == t) {
+            unsigned b = mc[i].type == SK_OBJ_CNODE ? (unsigned)mc[i].size + 7 : (unsigned)mc[i].size;
+            memset(m_cover + (mc[i].base - mc[t].base) / M_UNIT, 1, (1ull << b) / M_UNIT);
+        }
+    m_prefix[0] = 0;
+    for (uint64_t u = 0; u < units; u++)
+        m_prefix[u + 1] = m_prefix[u] + m_cover[u];
+    return units;
 }
 
 struct m_result { long e; uint64_t out[2]; };
@@ -438,9 +473,16 @@ static struct m_result model(int op, uint64_t target, const uint64_t *a)
             if (d == -2) { r.e = SK_E_FAILED_LOOKUP; return r; }
             if (d >= 0) { r.e = SK_E_DELETE_FIRST; return r; }
         }
-        uint64_t start = m_has_children(t) ? T->free : 0, al = 1ull << bits;
-        start = (start + al - 1) / al * al;
-        if (start + (count << bits) > (1ull << T->size)) { r.e = SK_E_NOT_ENOUGH_MEMORY; return r; }
+        uint64_t mark = m_has_children(t) ? T->free : 0, al = 1ull << bits, len = count << bits;
+        uint64_t start = (mark + al - 1) / al * al;
+        if (start + len > (1ull << T->size)) {
+            /* Above the mark it does not fit: the first aligned run no child covers. */
+            m_fill_cover(t);
+            for (start = 0; start + len <= (1ull << T->size); start += al)
+                if (m_prefix[(start + len) / M_UNIT] == m_prefix[start / M_UNIT])
+                    break;
+            if (start + len > (1ull << T->size)) { r.e = SK_E_NOT_ENOUGH_MEMORY; return r; }
+        }
         for (uint64_t i = 0; i < count; i++) {
             struct mcap c = { .type = (int)type, .rights = SK_RIGHTS_ALL, .base = T->base + start + (i << bits),
                               .size = type == SK_OBJ_CNODE ? sb : bits, .parent = t, .obj = -1 };
@@ -450,12 +492,14 @@ static struct m_result model(int op, uint64_t target, const uint64_t *a)
             }
             mcap_put(0, (int)(dest + i), c);
         }
-        mc[t].free = start + (count << bits);
+        mc[t].free = start + len > mark ? start + len : mark;
         return r;
     }
-    case 6:
-        r.out[0] = (1ull << T->size) - (m_has_children(t) ? T->free : 0);
+    case 6: {
+        uint64_t units = m_fill_cover(t);
+        r.out[0] = (1ull << T->size) - (uint64_t)m_prefix[units] * M_UNIT;
         return r;
+    }
     case 7:
         if ((a[0] | T->badge) == 0) { r.e = SK_E_INVALID_ARGUMENT; return r; }
         mo[T->obj].bits |= a[0] | T->badge;
@@ -501,7 +545,7 @@ static bool same_state(char *why, size_t n)
         if (mo[o].type != SK_OBJ_CNODE || (o && mo[o].refs == 0))
             continue;
         struct cnode *c = impl_cnode(o);
-        for (unsigned i = 1; i < (1u << mo[o].radix); i++) {
+        for (unsigned i = 1; i < m_nslots(o); i++) {
             const struct cte *s = &c->slots[i];
             int m = mo[o].slot[i];
             if (m < 0) {

@@ -152,6 +152,8 @@ long cap_delete(struct cte *slot);
 long cap_revoke(struct cte *slot);
 long cap_retype(struct cte *untyped, unsigned type, unsigned size_bits, struct cnode *dest_cn,
                 uint64_t dest, uint64_t count);
+/* Bytes of an untyped that no object carved from it takes (UNTYPED info). */
+uint64_t cap_untyped_free_bytes(const struct cte *untyped);
 
 /* Object size in bits for a retype, or 0 if the type/size cannot be made. */
 unsigned cap_object_bits(unsigned type, unsigned size_bits);

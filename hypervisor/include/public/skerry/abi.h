@@ -12,7 +12,11 @@
  * empty).  A capability names a typed object and carries rights and, for
  * notifications, a badge.  Capabilities are copied, minted with fewer
  * rights, moved, deleted and revoked; revoking one deletes every capability
- * derived from it.  Untyped memory is retyped into objects.
+ * derived from it.  Untyped memory is retyped into objects, each aligned
+ * to its size, above the untyped's high-water mark; when that has no room,
+ * in the lowest hole that deleted objects left below it (unlike seL4, so
+ * that memory a VM gave back serves the next while others run).  UNTYPED
+ * info's free_bytes counts what no live object takes.
  *
  * Hypercall convention: VMMCALL (0F 01 D9, always 3 bytes) from CPL 0.
  *   in:  RAX = SK_SYS_INVOKE, RDI = the capability pointer (a slot index in
