@@ -63,37 +63,51 @@ static enum insn_mode cpu_mode(const struct vmcb_save *s)
     return (s->cs.attrib & SEG_ATTR_DB) ? INSN_MODE_32 : INSN_MODE_16;
 }
 
+/* The bus callbacks' context: the vCPU, and whether a device model took
+ * one of its accesses.  The exit handler cannot ask v->ioreq.pending
+ * afterwards instead: the model, running on another CPU, may already
+ * have served it. */
+struct npf_bus {
+    struct vcpu *v;
+    bool posted;
+};
+
 /* An access a device model serves: 0 when it completed, -1 while it is
  * posted (the emulation stops; the instruction runs again once it is
  * served), 1 when no model claims it. */
-static int model_access(void *ctx, unsigned dir, uint64_t gpa, unsigned size, uint64_t *val)
+static int model_access(struct npf_bus *b, unsigned dir, uint64_t gpa, unsigned size, uint64_t *val)
 {
-    enum ioreq_outcome o = hypercall_ioreq_access(ctx, SK_IOREQ_MMIO, dir, gpa, size, val);
+    enum ioreq_outcome o = hypercall_ioreq_access(b->v, SK_IOREQ_MMIO, dir, gpa, size, val);
+    if (o == IOREQ_WAIT)
+        b->posted = true;
     return o == IOREQ_WAIT ? -1 : o == IOREQ_DONE ? 0 : 1;
 }
 
 static int bus_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-    int rc = model_access(ctx, SK_IOREQ_READ, gpa, size, val);
+    struct npf_bus *b = ctx;
+    int rc = model_access(b, SK_IOREQ_READ, gpa, size, val);
     if (rc <= 0)
         return rc;
-    *val = vdev_mmio_read(ctx, gpa, size);
+    *val = vdev_mmio_read(b->v, gpa, size);
     return 0;
 }
 
 static int bus_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
-    int rc = model_access(ctx, SK_IOREQ_WRITE, gpa, size, &val);
+    struct npf_bus *b = ctx;
+    int rc = model_access(b, SK_IOREQ_WRITE, gpa, size, &val);
     if (rc <= 0)
         return rc;
-    vdev_mmio_write(ctx, gpa, size, val);
+    vdev_mmio_write(b->v, gpa, size, val);
     return 0;
 }
 
 /* MOVS with one side in RAM and one in MMIO: each side, by segment:offset. */
-static int access_one(struct vcpu *v, uint64_t linear, unsigned size, uint64_t *val,
+static int access_one(struct npf_bus *b, uint64_t linear, unsigned size, uint64_t *val,
                       bool is_write)
 {
+    struct vcpu *v = b->v;
     struct vmcb_save *s = &v->arch.vmcb->save;
     struct guest_paging pg = { s->cr0, s->cr3, s->cr4, s->efer };
     uint64_t gpa;
@@ -105,17 +119,17 @@ static int access_one(struct vcpu *v, uint64_t linear, unsigned size, uint64_t *
     else if (ram)
         memcpy(val, ram, size);
     else if (is_write)
-        return bus_write(v, gpa, size, *val);
+        return bus_write(b, gpa, size, *val);
     else
-        return bus_read(v, gpa, size, val);
+        return bus_read(b, gpa, size, val);
     return 0;
 }
 
 static int bus_guest_access(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size,
                             uint64_t *val, bool is_write)
 {
-    struct vcpu *v = ctx;
-    struct vmcb_save *s = &v->arch.vmcb->save;
+    struct npf_bus *b = ctx;
+    struct vmcb_save *s = &b->v->arch.vmcb->save;
     const struct vmcb_segment *segs[INSN_NR_SEGS] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
     bool long_mode = (s->efer & EFER_LMA) && (s->cs.attrib & SEG_ATTR_L);
     uint64_t base = (!long_mode || seg == INSN_SEG_FS || seg == INSN_SEG_GS) ? segs[seg]->base : 0;
@@ -123,16 +137,16 @@ static int bus_guest_access(void *ctx, enum insn_seg seg, uint64_t offset, unsig
     if (!long_mode)
         linear &= 0xFFFFFFFF;
     if ((linear & 0xFFF) + size <= 0x1000)
-        return access_one(v, linear, size, val, is_write);
+        return access_one(b, linear, size, val, is_write);
     /* Crossing a page: byte by byte, each page translated on its own. */
     uint8_t bytes[8];
     if (is_write)
         memcpy(bytes, val, size);
     for (unsigned i = 0; i < size; i++) {
-        uint64_t b = bytes[i];
-        if (access_one(v, linear + i, 1, &b, is_write) < 0)
+        uint64_t byte = bytes[i];
+        if (access_one(b, linear + i, 1, &byte, is_write) < 0)
             return -1;
-        bytes[i] = (uint8_t)b;
+        bytes[i] = (uint8_t)byte;
     }
     if (!is_write) {
         *val = 0;
@@ -169,13 +183,16 @@ enum exit_action svm_handle_npf(struct vcpu *v)
     struct insn insn;
     enum insn_status st = insn_decode(&insn, bytes, n, cpu_mode(&vmcb->save));
     int rc = MMIO_ERR_UNSUPPORTED;
+    struct npf_bus b = { .v = v };
     if (st == INSN_OK) {
-        struct mmio_bus bus = { .read = bus_read, .write = bus_write, .ctx = v,
+        struct mmio_bus bus = { .read = bus_read, .write = bus_write, .ctx = &b,
                                 .guest_access = bus_guest_access };
         rc = mmio_emulate(&insn, &v->arch.gprs, &vmcb->save.rflags, &bus, gpa);
     }
-    if (rc < 0 && v->ioreq.pending)
-        return EXIT_BLOCK;                   /* a device model serves it: run it again then */
+    /* A device model serves it (or already has): run it again then, the
+     * scheduler keeps the vCPU runnable once the access is done. */
+    if (rc < 0 && b.posted)
+        return EXIT_BLOCK;
     if (rc < 0) {
         char hex[3 * INSN_MAX_LENGTH + 1];
         log_bytes(hex, sizeof hex, bytes, n);
