@@ -4,7 +4,8 @@
 # console-domain/guest/init, the drivers of ESX's virtual hardware
 # (PVSCSI, vmxnet3) from the kernel's own modules, and VMware Tools
 # (open-vm-tools' vmtoolsd with the plugins that report the guest's IP
-# address and carry out soft power operations, and vmware-rpctool) with
+# address and carry out soft power operations, and vmware-rpctool) and
+# iperf3 (make bench's TCP throughput; busybox nc is not up to it) with
 # their libraries, as a zstd-compressed newc cpio.  Its kernel is the
 # console's own (Debian's).
 #
@@ -19,17 +20,17 @@ mkdir -p "$cache"
 exec {lockfd}>"$cache/.console-fetch.lock"
 flock "$lockfd"
 deb=$("$src/../../tools/build/fetch-debs.sh" "$lock" "$cache" busybox-static)
-tools_debs=($("$src/../../tools/build/fetch-debs.sh" --with-libs "$lock" "$cache" open-vm-tools))
+pool_debs=($("$src/../../tools/build/fetch-debs.sh" --with-libs "$lock" "$cache" open-vm-tools iperf3))
 exec {lockfd}>&-
 dpkg-deb -x "$deb" "$work/deb"
 install -m 755 "$work/deb/bin/busybox" "$work/root/bin/busybox"
 install -m 755 "$src/init" "$work/root/init"
 install -m 755 "$src/udhcpc.script" "$work/root/bin/udhcpc.script"
 mkdir -p "$work/pool" "$work/root/sbin"
-for d in "${tools_debs[@]}"; do dpkg-deb -x "$d" "$work/pool"; done
+for d in "${pool_debs[@]}"; do dpkg-deb -x "$d" "$work/pool"; done
 plugins=/usr/lib/x86_64-linux-gnu/open-vm-tools/plugins/vmsvc
 python3 "$src/../rootfs_install.py" --pool "$work/pool" --root "$work/root" /usr/bin/vmtoolsd \
-    /usr/bin/vmware-rpctool $plugins/libguestInfo.so $plugins/libpowerOps.so >/dev/null
+    /usr/bin/vmware-rpctool $plugins/libguestInfo.so $plugins/libpowerOps.so /usr/bin/iperf3 >/dev/null
 # What vmtoolsd runs for OS_Halt and OS_Reboot (busybox has no shutdown),
 # and the power scripts it runs first, as a Tools install has them.
 install -m 755 "$src/shutdown" "$work/root/sbin/shutdown"

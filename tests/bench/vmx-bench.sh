@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # make bench: a guest's boot under vmware-vmx against the same kernel and
-# initramfs booted directly by QEMU, and a guest's disk throughput
-# against the console's own on the same volume, as ratios measured in one run.  The
+# initramfs booted directly by QEMU, a guest's disk throughput against the
+# console's own on the same volume, and a guest's TCP throughput to the
+# console (iperf3, over vmxnet3 and vSwitch0) against the console's own
+# over loopback, as ratios measured in one run.  The
 # time is from the start (QEMU's, or vmware-vmx's in the console, domain
 # building included) to the demo guest's "is up" line on its COM1.  No
 # pass/fail: the figures are printed, with the issue's target.
@@ -50,7 +52,8 @@ serial0.present = "TRUE"
 serial0.fileName = "serial0.log"
 VMX
 # The I/O VM: a 300 MB eagerzeroedthick disk on scsi0:0; its guest times
-# 256 MB of direct I/O on it (skerry.bench=).
+# 256 MB of direct I/O on it (skerry.bench=), then sends to the console's
+# iperf3 server for 10 s through its vmxnet3 NIC (skerry.tcpbench=).
 mkdir "$dir/mnt/io"
 cp build/console/vmlinuz build/guest/initrd.img "$dir/mnt/io/"
 build/bin/vmkfstools -c 300m -d eagerzeroedthick "$dir/mnt/io/io.vmdk" >/dev/null
@@ -61,13 +64,16 @@ displayName = "io"
 memsize = "128"
 skerry.kernel = "vmlinuz"
 skerry.initrd = "initrd.img"
-skerry.cmdline = "console=ttyS0 quiet skerry.bench=1 skerry.guest=poweroff"
+skerry.cmdline = "console=ttyS0 quiet skerry.bench=1 skerry.tcpbench=192.168.75.1 skerry.guest=poweroff"
 serial0.present = "TRUE"
 serial0.fileName = "serial0.log"
 scsi0.present = "TRUE"
 scsi0.virtualDev = "pvscsi"
 scsi0:0.present = "TRUE"
 scsi0:0.fileName = "io.vmdk"
+ethernet0.present = "TRUE"
+ethernet0.virtualDev = "vmxnet3"
+ethernet0.networkName = "VM Network"
 VMX
 build/bin/vmkfstools -c 300m -d eagerzeroedthick "$dir/mnt/io/console.vmdk" >/dev/null
 vmfs_unmount "$dir/mnt"
@@ -87,7 +93,14 @@ one=${one//V\//$V/}
     # milliseconds from /proc/uptime.
     ms='awk "{ printf \"%d\", \$1 * 1000 }" /proc/uptime'
     echo "cmd cdisk 300 t0=\$($ms); dd if=/dev/zero of=$I/console-flat.vmdk bs=1M count=256 conv=notrunc,fsync 2>/dev/null; t1=\$($ms); echo \"console disk write 256 MB in \$((t1 - t0)) ms\"; sync; echo 3 >/proc/sys/vm/drop_caches; t0=\$($ms); dd if=$I/console-flat.vmdk of=/dev/null bs=1M count=256 2>/dev/null; t1=\$($ms); echo \"console disk read 256 MB in \$((t1 - t0)) ms\""
+    # TCP: a one-test iperf3 server (-1), first for the console's own
+    # client over loopback, then for the I/O VM's guest, which reaches it
+    # at 192.168.75.1 on vSwitch0.  10 s each; the server's log is kept.
+    listening='for i in $(seq 100); do netstat -ltn | grep -q ":5201 " && break; sleep 0.1; done'
+    echo "cmd ctcp 60 (iperf3 -s -1 >/tmp/iperf3-lo.log 2>&1 &); $listening; iperf3 -c 127.0.0.1 -t 10 -f m | grep -E ' (sender|receiver)\$' | sed 's/^/console tcp /'"
+    echo "cmd tcpserver 30 (iperf3 -s -1 >/tmp/iperf3-guest.log 2>&1 &); $listening; netstat -ltn | grep ':5201 '"
     echo "cmd io 600 vmware-vmx $I/io.vmx; echo status \$?; grep 'bench' $I/serial0.log"
+    echo "cmd tcplog 10 cat /tmp/iperf3-lo.log /tmp/iperf3-guest.log"
     echo "send poweroff"
     echo "exit off 60"
 } >"$dir/steps"
@@ -106,6 +119,14 @@ rate() { tr -d '\r' <"$dir/$1.out" | sed -n "s/.*$2 \([0-9]*\) MB in \([0-9]*\) 
     awk '$2 > 0 { printf "%.1f", $1 * 1000 / $2 }'; }
 gw=$(rate io 'bench disk write') gr=$(rate io 'bench disk read')
 cw=$(rate cdisk 'console disk write') cr=$(rate cdisk 'console disk read')
+# "<Mbit/s> <amount> <unit> <seconds>" from the first iperf3 receiver line
+# after a prefix in a step's output (the receiver's count and clock: the
+# console's, both times; -f m fixes the rate's unit, iperf3 scales the amount's).
+tcp() { tr -d '\r' <"$dir/$1.out" | grep -- "$2 .* receiver$" | head -n 1 |
+    awk '{ for (i = 1; i + 5 <= NF; i++) if ($i ~ /^[0-9.]+-[0-9.]+$/ && $(i + 1) == "sec" && $(i + 5) == "Mbits/sec") {
+        split($i, t, "-"); print $(i + 4), $(i + 2), $(i + 3), t[2]; exit } }'; }
+read -r gt gt_n gt_unit gt_s <<<"$(tcp io 'bench tcp')" || true
+read -r ct ct_n ct_unit ct_s <<<"$(tcp ctcp 'console tcp')" || true
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 b=$(printf '%s\n' "${bare[@]}" | median)
 s=$(printf '%s\n' "${vmx[@]}" | median)
@@ -114,9 +135,15 @@ echo "Guest boot to its marker, demo guest (Debian cloud kernel, busybox initram
 echo "  directly by QEMU:       ${bare[*]} s, median $b s (QEMU start to the marker)"
 echo "  under vmware-vmx:       ${vmx[*]} s, median $s s (vmware-vmx start to the marker)"
 awk -v b="$b" -v s="$s" 'BEGIN { printf "  ratio:                  %.2f (target <= 2.0)\n", s / b }'
-ratio() { awk -v g="$1" -v c="$2" 'BEGIN { if (g == "" || c == "" || c == 0) print "n/a"; else printf "%.2f", g / c }'; }
+# ratio <guest> <console> [printf format, default %.2f]
+ratio() { awk -v g="$1" -v c="$2" -v f="${3:-%.2f}" 'BEGIN { if (g == "" || c == "" || c == 0) print "n/a"; else printf f, g / c }'; }
 echo
 echo "Guest I/O against the console's own, same VMFS volume and the same run (MB/s):"
 echo "  disk write 256 MB:  guest (PVSCSI, O_DIRECT) ${gw:-?}, console (flat file, fsync) ${cw:-?}, ratio $(ratio "$gw" "$cw") (target >= 0.5)"
 echo "  disk read 256 MB:   guest (PVSCSI, O_DIRECT) ${gr:-?}, console (flat file, cold) ${cr:-?}, ratio $(ratio "$gr" "$cr") (target >= 0.5)"
 echo "  (the guest reads after writing, through the console's page cache; the console reads cold)"
+echo
+echo "Guest TCP to the console (iperf3, one stream, 10 s each, as the console's server received it):"
+echo "  Guest TCP to the console: guest ${gt:-?} Mbit/s, console loopback ${ct:-?} Mbit/s, ratio $(ratio "$gt" "$ct" %.3g)"
+echo "  (guest: ${gt_n:-?} ${gt_unit:-} in ${gt_s:-?} s over vmxnet3 and vSwitch0; loopback: ${ct_n:-?} ${ct_unit:-} in ${ct_s:-?} s, client and server both in the console)"
+[[ -n $gt && -n $ct ]] || echo "  (a figure is missing: see $dir/io.out, $dir/ctcp.out and $dir/tcplog.out)"
