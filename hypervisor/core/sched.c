@@ -60,15 +60,16 @@ uint64_t sched_next_wakeup_ns(void)
     return __atomic_load_n(&next_wakeup_ns, __ATOMIC_RELAXED);
 }
 
-static void kick_an_idle_cpu(void)
+static bool kick_an_idle_cpu(void)
 {
     unsigned me = this_cpu_id();
     for (unsigned i = 0; i < nr_cpus_online; i++) {
         if (i != me && pcpus[i].online && !pcpus[i].current) {
             lapic_send_ipi(pcpus[i].apic_id, VECTOR_KICK);
-            return;
+            return true;
         }
     }
+    return false;
 }
 
 /* Under sched_lock. */
@@ -77,6 +78,46 @@ static void make_runnable(struct vcpu *v)
     set_state(v, VCPU_RUNNABLE);
     policy->enqueue(v);
     kick_an_idle_cpu();
+}
+
+/*
+ * A vCPU woken from a wait (its device model answered, an interrupt came
+ * for its HLT) goes first, and with no CPU idle it takes the one whose
+ * vCPU has run longest in its slice, once that has run WAKE_PREEMPT_NS:
+ * an I/O round trip then costs a context switch, not the rest of another
+ * vCPU's slice (Xen's credit scheduler boosts woken vCPUs the same way).
+ * A vCPU that keeps waking still leaves the CPU to the others whenever it
+ * waits again.  Under sched_lock.
+ */
+#define WAKE_PREEMPT_NS (500 * 1000)
+
+static void make_runnable_woken(struct vcpu *v)
+{
+    if (!policy->enqueue_woken) {
+        make_runnable(v);
+        return;
+    }
+    set_state(v, VCPU_RUNNABLE);
+    policy->enqueue_woken(v);
+    if (kick_an_idle_cpu())
+        return;
+    uint64_t now = time_now_ns(), longest = WAKE_PREEMPT_NS;
+    int victim = -1;
+    for (unsigned i = 0; i < nr_cpus_online; i++) {
+        const struct vcpu *cur = pcpus[i].current;
+        if (!pcpus[i].online || !cur || pcpus[i].need_resched)
+            continue;
+        uint64_t start = pcpus[i].slice_end_ns - policy->timeslice_ns(cur), ran = now - start;
+        if (now > start && ran >= longest) {
+            longest = ran;
+            victim = (int)i;
+        }
+    }
+    if (victim < 0)
+        return;                       /* every CPU's vCPU has only just started: it waits its turn */
+    pcpus[victim].need_resched = true;
+    if ((unsigned)victim != this_cpu_id())
+        lapic_send_ipi(pcpus[victim].apic_id, VECTOR_KICK);
 }
 
 void sched_add_vcpu(struct vcpu *v)
@@ -109,7 +150,7 @@ void sched_kick(struct vcpu *v)
     case VCPU_BLOCKED:
         /* Only a deliverable event ends HLT: not one the TPR holds back. */
         if (vcpu_has_wake_event(v)) {
-            make_runnable(v);
+            make_runnable_woken(v);
             recompute_next_wakeup();
         }
         break;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Round-robin policy: one FIFO of runnable vCPUs, a fixed time slice. */
+/* Round-robin policy: one FIFO of runnable vCPUs, a fixed time slice;
+ * a vCPU woken from a wait goes to the front. */
 #include <stddef.h>
 #include <skerry/domain.h>
 #include <skerry/sched.h>
@@ -16,6 +17,14 @@ static void rr_enqueue(struct vcpu *v)
     else
         queue_head = v;
     queue_tail = v;
+}
+
+static void rr_enqueue_woken(struct vcpu *v)
+{
+    v->run_next = queue_head;
+    queue_head = v;
+    if (!queue_tail)
+        queue_tail = v;
 }
 
 static struct vcpu *rr_pick_next(unsigned cpu)
@@ -55,6 +64,7 @@ static uint64_t rr_timeslice_ns(const struct vcpu *v)
 const struct sched_policy sched_round_robin = {
     .name = "round-robin",
     .enqueue = rr_enqueue,
+    .enqueue_woken = rr_enqueue_woken,
     .pick_next = rr_pick_next,
     .remove = rr_remove,
     .timeslice_ns = rr_timeslice_ns,

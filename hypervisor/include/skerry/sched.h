@@ -17,6 +17,7 @@ struct domain;
 struct sched_policy {
     const char *name;
     void (*enqueue)(struct vcpu *v);          /* v became runnable */
+    void (*enqueue_woken)(struct vcpu *v);    /* v was woken from a wait: it goes first */
     struct vcpu *(*pick_next)(unsigned cpu);   /* remove and return, or NULL */
     void (*remove)(struct vcpu *v);           /* v leaves the queue (dying domain) */
     uint64_t (*timeslice_ns)(const struct vcpu *v);
