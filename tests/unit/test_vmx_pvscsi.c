@@ -589,22 +589,23 @@ static void test_read_write(void)
     CHECK(ram[0x300100 + 0x1000] == 0 && ram[0x3000FF] == 0, "READ(10): nothing written outside the pieces");
 
     /* WRITE(16)/READ(16) with a flat buffer larger than one backend chunk. */
-    static uint8_t big[160 * 512];
+    static uint8_t big[SCSI_DISK_CHUNK + 80 * 1024];
     fill_pattern(big, sizeof big, 9);
     memcpy(ram + DATA_BUF, big, sizeof big);
-    cdb16(cdb, 0x8A, 3000, 160);
+    cdb16(cdb, 0x8A, 1500, sizeof big / 512);
     c = run_cdb(cdb, 16, OUT, DATA_BUF, sizeof big);
-    CHECK(c.scsi == 0 && c.data_len == sizeof big && !memcmp(mem.data + 3000 * 512, big, sizeof big),
-          "WRITE(16) of 80 KiB from a flat buffer");
+    CHECK(c.scsi == 0 && c.data_len == sizeof big && !memcmp(mem.data + 1500 * 512, big, sizeof big),
+          "WRITE(16) of a chunk and 80 KiB from a flat buffer");
     memset(ram + DATA_BUF, 0, sizeof big);
-    cdb16(cdb, 0x88, 3000, 160);
+    cdb16(cdb, 0x88, 1500, sizeof big / 512);
     c = run_cdb(cdb, 16, IN, DATA_BUF, sizeof big);
     CHECK(c.scsi == 0 && c.data_len == sizeof big && !memcmp(ram + DATA_BUF, big, sizeof big), "READ(16) reads it back");
 
     uint8_t r6[6] = { 0x08, 0, 0x0B, 0xB8, 2, 0 };  /* LBA 3000, 2 blocks */
     memset(ram + DATA_BUF, 0, 1024);
     c = run_cdb(r6, 6, IN, DATA_BUF, 1024);
-    CHECK(c.scsi == 0 && c.data_len == 1024 && !memcmp(ram + DATA_BUF, big, 1024), "READ(6): LBA 3000, 2 blocks");
+    CHECK(c.scsi == 0 && c.data_len == 1024 && !memcmp(ram + DATA_BUF, big + (3000 - 1500) * 512, 1024),
+          "READ(6): LBA 3000, 2 blocks");
     uint8_t w6[6] = { 0x0A, 0, 0, 5, 1, 0 };
     memset(ram + DATA_BUF, 0x5A, 512);
     c = run_cdb(w6, 6, OUT, DATA_BUF, 512);

@@ -75,8 +75,10 @@ struct scsi_result {
     size_t sense_len;
 };
 
-/* Reads and writes go through the backend in pieces of this size. */
-#define SCSI_DISK_CHUNK (64 * 1024)
+/* Reads and writes go through the backend in pieces of this size: as
+ * large as a FUSE request (vmfs-fuse's max_write), since each piece of a
+ * disk on a VMFS datastore is one round trip to vmfs-fuse. */
+#define SCSI_DISK_CHUNK (1024 * 1024)
 
 struct scsi_disk {
     struct scsi_disk_backend backend;
