@@ -14,6 +14,7 @@ cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
 . tests/system/console_lib.sh
 . tests/system/vmfs_lib.sh
+. tests/system/vmx_lib.sh
 dir=build/bench/vmx
 runs=${BENCH_RUNS:-3}
 rm -rf "$dir"
@@ -38,43 +39,19 @@ ds=$dir/datastore1.img
 truncate -s 1G "$ds"
 build/bin/vmkfstools -C vmfs3 -S datastore1 "$ds" >/dev/null
 vmfs_mount "$ds" "$dir/mnt"
-mkdir "$dir/mnt/bench"
-cp build/console/vmlinuz build/guest/initrd.img "$dir/mnt/bench/"
-cat >"$dir/mnt/bench/bench.vmx" <<VMX
-config.version = "8"
-virtualHW.version = "4"
-displayName = "bench"
-memsize = "128"
-skerry.kernel = "vmlinuz"
-skerry.initrd = "initrd.img"
-skerry.cmdline = "$cmdline"
-serial0.present = "TRUE"
-serial0.fileName = "serial0.log"
-VMX
+vmx_write_vm "$dir/mnt" bench 128 "$cmdline"
 # The I/O VM: a 300 MB eagerzeroedthick disk on scsi0:0; its guest times
 # 256 MB of direct I/O on it (skerry.bench=), then sends to the console's
 # iperf3 server for 10 s through its vmxnet3 NIC (skerry.tcpbench=).
-mkdir "$dir/mnt/io"
-cp build/console/vmlinuz build/guest/initrd.img "$dir/mnt/io/"
+vmx_write_vm "$dir/mnt" io 128 "console=ttyS0 quiet skerry.bench=1 skerry.tcpbench=192.168.75.1 skerry.guest=poweroff"
 build/bin/vmkfstools -c 300m -d eagerzeroedthick "$dir/mnt/io/io.vmdk" >/dev/null
-cat >"$dir/mnt/io/io.vmx" <<VMX
-config.version = "8"
-virtualHW.version = "4"
-displayName = "io"
-memsize = "128"
-skerry.kernel = "vmlinuz"
-skerry.initrd = "initrd.img"
-skerry.cmdline = "console=ttyS0 quiet skerry.bench=1 skerry.tcpbench=192.168.75.1 skerry.guest=poweroff"
-serial0.present = "TRUE"
-serial0.fileName = "serial0.log"
+cat >>"$dir/mnt/io/io.vmx" <<VMX
 scsi0.present = "TRUE"
 scsi0.virtualDev = "pvscsi"
 scsi0:0.present = "TRUE"
 scsi0:0.fileName = "io.vmdk"
-ethernet0.present = "TRUE"
-ethernet0.virtualDev = "vmxnet3"
-ethernet0.networkName = "VM Network"
 VMX
+vmx_add_nic "$dir/mnt/io/io.vmx"
 build/bin/vmkfstools -c 300m -d eagerzeroedthick "$dir/mnt/io/console.vmdk" >/dev/null
 vmfs_unmount "$dir/mnt"
 V=/vmfs/volumes/datastore1/bench

@@ -17,6 +17,7 @@ cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
 . tests/system/console_lib.sh
 . tests/system/vmfs_lib.sh
+. tests/system/vmx_lib.sh
 
 d=build/tests/system/vmx-guest
 rm -rf "$d"
@@ -34,22 +35,7 @@ truncate -s 1G "$ds"
 build/bin/vmkfstools -C vmfs3 -S datastore1 "$ds" >/dev/null
 vmfs_mount "$ds" "$d/mnt" || { fail "vmx-guest: cannot mount the datastore on the host"; exit 1; }
 write_vm() {   # write_vm <name> <memsize> <what the guest does>
-    mkdir "$d/mnt/$1"
-    cp build/console/vmlinuz build/guest/initrd.img "$d/mnt/$1/"
-    cat >"$d/mnt/$1/$1.vmx" <<VMX
-config.version = "8"
-virtualHW.version = "4"
-displayName = "$1"
-guestOS = "other26xlinux-64"
-memsize = "$2"
-numvcpus = "1"
-skerry.kernel = "vmlinuz"
-skerry.initrd = "initrd.img"
-skerry.cmdline = "console=ttyS0 quiet $3"
-serial0.present = "TRUE"
-serial0.fileType = "file"
-serial0.fileName = "serial0.log"
-VMX
+    vmx_write_vm "$d/mnt" "$1" "$2" "console=ttyS0 quiet $3"
 }
 # add_disk <name>: a 64 MB thin VMDK made by our vmkfstools through the
 # mount, its sector 100 written by the host, on scsi0:0 (PVSCSI).
@@ -67,12 +53,8 @@ VMX
 nonce=$RANDOM$RANDOM
 write_vm vm1 128 "skerry.guest=poweroff skerry.disk=$nonce skerry.net=192.168.75.1"
 add_disk vm1 || fail "vmx-guest: cannot make vm1's disk on the host"
-cat >>"$d/mnt/vm1/vm1.vmx" <<VMX
-ethernet0.present = "TRUE"
-ethernet0.virtualDev = "vmxnet3"
-ethernet0.networkName = "VM Network"
-ethernet0.addressType = "generated"
-VMX
+vmx_add_nic "$d/mnt/vm1/vm1.vmx"
+echo 'ethernet0.addressType = "generated"' >>"$d/mnt/vm1/vm1.vmx"
 write_vm vm2 96 skerry.guest=spin
 sed -i 's/^numvcpus = .*/numvcpus = "2"/' "$d/mnt/vm2/vm2.vmx"
 write_vm vm3 96 "skerry.guest=reboot reboot=t"
@@ -81,13 +63,11 @@ write_vm vm4 128 skerry.guest=poweroff
 cp build/console/vmlinuz-generic "$d/mnt/vm4/vmlinuz"
 # vm5: VMware Tools, a NIC (Tools report its address), a guestinfo key in its .vmx.
 write_vm vm5 128 "skerry.tools=$nonce skerry.shell2=1"
+vmx_add_nic "$d/mnt/vm5/vm5.vmx"
 cat >>"$d/mnt/vm5/vm5.vmx" <<VMX
 serial1.present = "TRUE"
 serial1.fileType = "network"
 serial1.fileName = "telnet://:5001"
-ethernet0.present = "TRUE"
-ethernet0.virtualDev = "vmxnet3"
-ethernet0.networkName = "VM Network"
 guestinfo.skerry.hostword = "host-set-$nonce"
 VMX
 # vm6 reboots itself the way Linux does by default: the FADT's reset
