@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../vmx/core/fd_io.h"
 #include "../vmx/core/vm_state.h"
 
 #define START_WAIT_S 120
@@ -391,8 +392,8 @@ static int control_request(const char *cfg, const char *request, char *out, size
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     char path[PATH_MAX];
     if (!vm_state_running(cfg))
-        return report(quietly, VMC_BAD_STATE, "Invalid operation for virtual machine's current state: the virtual "
-                                        "machine is off.");
+        return report(quietly, VMC_BAD_STATE, "Invalid operation for virtual machine's current state: the "
+                                              "virtual machine is off.");
     if (vm_state_socket(cfg, path, sizeof path) < 0 || strlen(path) >= sizeof sa.sun_path)
         return report(quietly, VMC_UNKNOWN, "Unknown error: %s: %s", cfg, strerror(errno));
     memcpy(sa.sun_path, path, strlen(path) + 1);
@@ -403,20 +404,13 @@ static int control_request(const char *cfg, const char *request, char *out, size
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return report(quietly, VMC_UNKNOWN, "Unknown error: cannot reach the virtual machine's vmware-vmx at %s: %s",
-                         path, strerror(e));
+        return report(quietly, VMC_UNKNOWN, "Unknown error: cannot reach the virtual machine's vmware-vmx at "
+                                            "%s: %s", path, strerror(e));
     }
     char reply[9000];
-    size_t got = 0, len = strlen(request);
-    bool sent = write(fd, request, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
-    while (sent && got < sizeof reply - 1) {
-        ssize_t n = read(fd, reply + got, sizeof reply - 1 - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
+    size_t got = 0;
+    if (fd_write_full(fd, request, strlen(request)) == 0 && fd_write_full(fd, "\n", 1) == 0)
+        got = fd_read_full(fd, reply, sizeof reply - 1);
     close(fd);
     reply[got] = '\0';
     if (!got || reply[got - 1] != '\n')

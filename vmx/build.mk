@@ -17,9 +17,9 @@ $(VMX_BIN): $(VMX_SRCS) $(VMX_HDRS) $(LIBVMK_LIB) $(LIBVMK_HDRS) vmx/build.mk
 # vmware-cmd (tools/): power operations on registered VMs; it reads the
 # state files vmware-vmx keeps (vmx/core/vm_state.c).
 VMWARE_CMD_BIN  := $(BIN)/vmware-cmd
-VMWARE_CMD_SRCS := tools/vmware-cmd.c vmx/core/vm_state.c vmx/core/errmsg.c
+VMWARE_CMD_SRCS := tools/vmware-cmd.c vmx/core/vm_state.c vmx/core/errmsg.c vmx/core/fd_io.c
 
-$(VMWARE_CMD_BIN): $(VMWARE_CMD_SRCS) vmx/core/vm_state.h vmx/core/errmsg.h vmx/build.mk | $(HOST_PACKAGES_STAMP)
+$(VMWARE_CMD_BIN): $(VMWARE_CMD_SRCS) vmx/core/vm_state.h vmx/core/errmsg.h vmx/core/fd_io.h vmx/build.mk | $(HOST_PACKAGES_STAMP)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) -std=c11 -Wall -Wextra -Werror -O2 -g -D_DEFAULT_SOURCE $(VMWARE_CMD_SRCS) -o $@

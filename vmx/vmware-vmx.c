@@ -32,6 +32,7 @@
 #include "core/vm_devices.h"
 #include "core/vm_log.h"
 #include "core/vm_net.h"
+#include "core/fd_io.h"
 #include "core/vm_control.h"
 #include "core/vm_run.h"
 #include "core/vm_state.h"
@@ -71,15 +72,7 @@ static uint8_t *read_file(const char *key, const char *path, size_t *len, char *
         return NULL;
     }
     uint8_t *buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
+    size_t got = buf ? fd_read_full(fd, buf, (size_t)st.st_size) : 0;
     close(fd);
     if (!buf || got != (size_t)st.st_size) {
         snprintf(err, errlen, "%s = \"%s\": could not read it", key, path);

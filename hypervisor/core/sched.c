@@ -91,16 +91,8 @@ static void make_runnable(struct vcpu *v)
  */
 #define WAKE_PREEMPT_NS (500 * 1000)
 
-static void make_runnable_woken(struct vcpu *v)
+static void preempt_longest_running(void)
 {
-    if (!policy->enqueue_woken) {
-        make_runnable(v);
-        return;
-    }
-    set_state(v, VCPU_RUNNABLE);
-    policy->enqueue_woken(v);
-    if (kick_an_idle_cpu())
-        return;
     uint64_t now = time_now_ns(), longest = WAKE_PREEMPT_NS;
     int victim = -1;
     for (unsigned i = 0; i < nr_cpus_online; i++) {
@@ -118,6 +110,18 @@ static void make_runnable_woken(struct vcpu *v)
     pcpus[victim].need_resched = true;
     if ((unsigned)victim != this_cpu_id())
         lapic_send_ipi(pcpus[victim].apic_id, VECTOR_KICK);
+}
+
+static void make_runnable_woken(struct vcpu *v)
+{
+    if (!policy->enqueue_woken) {
+        make_runnable(v);
+        return;
+    }
+    set_state(v, VCPU_RUNNABLE);
+    policy->enqueue_woken(v);
+    if (!kick_an_idle_cpu())
+        preempt_longest_running();
 }
 
 void sched_add_vcpu(struct vcpu *v)

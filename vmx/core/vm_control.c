@@ -3,6 +3,7 @@
 #define _GNU_SOURCE                      /* accept4 */
 #include "vm_control.h"
 #include "errmsg.h"
+#include "fd_io.h"
 #include "vm_log.h"
 #include "vm_state.h"
 
@@ -72,7 +73,8 @@ static void reply_with(char *reply, size_t cap, int code, const char *text)
     snprintf(reply, cap, "%d %s", code, text);
 }
 
-void vm_control_request(struct vm_devices *d, const char *request, char *reply, size_t cap)
+/* One request line (no newline) against d: the reply (no newline) into reply. */
+static void handle_request(struct vm_devices *d, const char *request, char *reply, size_t cap)
 {
     char verb[32] = "", key[GUEST_RPC_MAX_KEY + 1] = "";
     int used = 0;
@@ -142,18 +144,11 @@ static void answer(int c, struct vm_devices *d)
         if (strlen(request) != (size_t)(nl - request))
             reply_with(reply, sizeof reply, CTL_BAD_ARGS, "Invalid arguments: a NUL in the request");
         else
-            vm_control_request(d, request, reply, sizeof reply);
+            handle_request(d, request, reply, sizeof reply);
     }
     size_t len = strlen(reply);
     reply[len++] = '\n';
-    for (size_t off = 0; off < len;) {
-        ssize_t n = write(c, reply + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        off += (size_t)n;
-    }
+    fd_write_full(c, reply, len);        /* a client that went away misses its answer */
 }
 
 void vm_control_serve(int fd, struct vm_devices *d)

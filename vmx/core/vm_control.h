@@ -32,7 +32,4 @@ void vm_control_serve(int fd, struct vm_devices *d);
 /* Close fd and remove the socket. */
 void vm_control_close(int fd, const char *vmx);
 
-/* One request line (no newline) against d: the reply (no newline) into reply. */
-void vm_control_request(struct vm_devices *d, const char *request, char *reply, size_t cap);
-
 #endif

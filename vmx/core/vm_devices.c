@@ -199,6 +199,12 @@ static int add_nic(struct vm_devices *d, const struct vm_ethernet *cfg, unsigned
     return 0;
 }
 
+/* Bytes COMi's receive FIFO can take (0 for a port the VM does not have). */
+static size_t serial_room(const struct vm_devices *d, unsigned i)
+{
+    return d->uart[i].device.name ? uart16550_rx_room(&d->uart[i]) : 0;
+}
+
 unsigned vm_devices_fds(const struct vm_devices *d, struct pollfd *fds, unsigned max)
 {
     unsigned n = 0;
@@ -206,8 +212,7 @@ unsigned vm_devices_fds(const struct vm_devices *d, struct pollfd *fds, unsigned
         if (d->tap[i] >= 0)
             fds[n++] = (struct pollfd){ .fd = d->tap[i], .events = POLLIN };
     for (unsigned i = 0; i < VM_CONFIG_SERIALS && n + 2 <= max; i++)
-        n += serial_backend_fds(&d->serial[i], d->uart[i].device.name && uart16550_rx_room(&d->uart[i]) > 0,
-                                fds + n);
+        n += serial_backend_fds(&d->serial[i], serial_room(d, i) > 0, fds + n);
     return n;
 }
 
@@ -216,7 +221,7 @@ void vm_devices_input(struct vm_devices *d)
     static uint8_t frame[VMXNET3_MAX_FRAME];
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++) {
         uint8_t buf[UART_FIFO_SIZE];
-        size_t room = d->uart[i].device.name ? uart16550_rx_room(&d->uart[i]) : 0;
+        size_t room = serial_room(d, i);
         size_t n = serial_backend_input(&d->serial[i], buf, room < sizeof buf ? room : sizeof buf);
         if (n)
             uart16550_receive(&d->uart[i], buf, n);
