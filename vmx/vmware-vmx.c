@@ -233,12 +233,17 @@ int main(int argc, char **argv)
            cfg.display_name, path, (int)getpid());
     vm_log("Config: memsize %u MB, numvcpus %u, guestOS %s", cfg.memsize_mb, cfg.numvcpus, cfg.guest_os);
 
+    /* A restart after a reset comes here with the power signals blocked
+     * (see below): one sent meanwhile is pending and arrives now. */
     struct sigaction sa = { .sa_handler = on_signal };
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-    sigaction(SIGUSR2, &sa, NULL);
+    sigset_t power_signals;
+    sigemptyset(&power_signals);
+    static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
+    for (unsigned i = 0; i < sizeof handled / sizeof handled[0]; i++) {
+        sigaction(handled[i], &sa, NULL);
+        sigaddset(&power_signals, handled[i]);
+    }
+    sigprocmask(SIG_UNBLOCK, &power_signals, NULL);
 
     static struct vm vm;
     static struct vm_devices dev;
@@ -255,6 +260,11 @@ int main(int argc, char **argv)
         vm_log("No control socket (getguestinfo, getheartbeat and soft power operations will fail): %s", err);
     vm_log("Powered on");
     enum vm_end end = vm_run(&vm, &dev, &requests);
+    /* From here to the restart's exec, a stop must not be lost: it is
+     * either seen below or kept pending across the exec. */
+    sigprocmask(SIG_BLOCK, &power_signals, NULL);
+    if (end == VM_END_RESET && requests.stop)
+        end = VM_END_STOPPED;       /* told to stop while the guest reset: stop wins */
     vm_control_close(requests.control_fd, path);
     requests.control_fd = -1;
     static const char *const why[] = {
