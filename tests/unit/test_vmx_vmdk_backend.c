@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Host unit tests for a virtual disk on VMDK files (vmx/core/vmdk_backend.c):
  * descriptors as vmkfstools and ESX write them, in a temporary directory. */
+#define _GNU_SOURCE 1   /* O_DIRECT */
 #include "check.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +14,7 @@
 
 #include "../../vmx/core/vmdk_backend.h"
 
-static char dir[] = "/tmp/vmdk-backend-XXXXXX";
+static char dir[64] = "/tmp/vmdk-backend-XXXXXX";
 static char err[512];
 
 static void put_file(const char *name, const char *text)
@@ -133,6 +135,57 @@ static void test_refusals(void)
           "the flat file named instead of its descriptor: \"%.150s\"", err);
 }
 
+/* Whether fd is in O_DIRECT mode now. */
+static bool fd_direct(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && (flags & O_DIRECT);
+}
+
+/* Direct I/O where the filesystem has it, for sector-aligned transfers;
+ * the page cache for the rest, and the two see each other's writes. */
+static void test_direct_io(const char *where, const char *label)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/direct-probe", where);
+    int probe = open(path, O_RDWR | O_CREAT | O_DIRECT, 0644);
+    bool fs_direct = probe >= 0;
+    if (probe >= 0)
+        close(probe);
+    unlink(path);
+
+    char saved[sizeof dir];
+    memcpy(saved, dir, sizeof dir);
+    snprintf(dir, sizeof dir, "%s", where);
+    put_file("d.vmdk", "version=1\nCID=1\nparentCID=ffffffff\ncreateType=\"vmfs\"\nRW 256 VMFS \"d-flat.vmdk\"\n");
+    make_flat("d-flat.vmdk", 128 * 1024, 0x11);
+    struct vmdk_backend b;
+    CHECK_EQ(open_disk(&b, "d.vmdk"), 0, "%s: a disk opens (%.100s)", label, err);
+    CHECK_EQ(b.ext[0].direct_ok, fs_direct, "%s: direct I/O is used exactly when the filesystem has it (%d)", label,
+             fs_direct);
+    static _Alignas(4096) unsigned char page[8192];
+    memset(page, 0x22, sizeof page);
+    CHECK_EQ(vmdk_backend_write(&b, 8192, page, sizeof page), 0, "%s: an aligned write", label);
+    CHECK_EQ(fd_direct(b.ext[0].fd), fs_direct, "%s: ... went direct (%d)", label, fs_direct);
+    unsigned char odd[700];
+    memset(odd, 0x33, sizeof odd);
+    CHECK_EQ(vmdk_backend_write(&b, 8192 + 100, odd, sizeof odd), 0, "%s: a write not in whole sectors", label);
+    CHECK(!fd_direct(b.ext[0].fd), "%s: ... went through the page cache", label);
+    memset(page, 0, sizeof page);
+    CHECK_EQ(vmdk_backend_read(&b, 8192, page, sizeof page), 0, "%s: an aligned read after it", label);
+    CHECK_EQ(fd_direct(b.ext[0].fd), fs_direct, "%s: ... went direct again", label);
+    CHECK(page[99] == 0x22 && page[100] == 0x33 && page[799] == 0x33 && page[800] == 0x22 && page[8191] == 0x22,
+          "%s: the direct read sees both writes", label);
+    unsigned char back[1000];
+    CHECK(vmdk_backend_read(&b, 8192 + 50, back + 1, 900) == 0 && back[1] == 0x22 && back[51] == 0x33 &&
+              back[750] == 0x33 && back[751] == 0x22,
+          "%s: an unaligned read sees them too", label);
+    vmdk_backend_close(&b);
+    unlink(strcat(strcpy(path, where), "/d.vmdk"));
+    unlink(strcat(strcpy(path, where), "/d-flat.vmdk"));
+    memcpy(dir, saved, sizeof dir);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -140,6 +193,13 @@ int main(void)
     test_esx_disk();
     test_extents();
     test_refusals();
+    test_direct_io(dir, "a disk in /tmp");
+    /* tmpfs, which has O_DIRECT only since Linux 6.6. */
+    char shm[] = "/dev/shm/vmdk-backend-XXXXXX";
+    if (mkdtemp(shm)) {
+        test_direct_io(shm, "a disk on tmpfs");
+        rmdir(shm);
+    }
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

@@ -126,8 +126,11 @@ static int open_serial(struct serial_backend *s, const struct vm_serial *cfg, un
 
 static int open_disk(struct vm_devices *d, unsigned bus, unsigned unit, const char *path, char *err, size_t errlen)
 {
-    struct vm_scsi_disk *disk = calloc(1, sizeof *disk);
-    if (!disk)
+    /* Aligned as its chunk buffer asks (scsi_disk.h). */
+    struct vm_scsi_disk *disk = aligned_alloc(_Alignof(struct vm_scsi_disk), sizeof *disk);
+    if (disk)
+        memset(disk, 0, sizeof *disk);
+    else
         return errmsg(err, errlen, "scsi%u:%u: out of memory", bus, unit);
     char why[1024];
     if (vmdk_backend_open(&disk->vmdk, path, why, sizeof why) < 0) {

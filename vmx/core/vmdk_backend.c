@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* A virtual disk's blocks in its VMDK extents (vmdk_backend.h). */
+#define _GNU_SOURCE 1   /* O_DIRECT */
 #include "vmdk_backend.h"
 #include "errmsg.h"
 
@@ -15,6 +16,55 @@
 #include "vmfs/vmdk.h"
 
 #define SECTOR 512ull
+
+/*
+ * Extents are opened for direct I/O where their filesystem has it (a
+ * VMFS mount does; where open says EINVAL, the page cache it is): a
+ * guest's write then goes to vmfs-fuse from the disk's buffer in one
+ * request, without a copy into the console's page cache, which need not
+ * hold a disk the guest caches itself.  A transfer whose buffer, offset or length is not in
+ * whole sectors, or that the filesystem refuses (EINVAL), goes through
+ * the page cache: F_SETFL switches the descriptor's mode.
+ */
+static bool sector_aligned(const void *buf, off_t at, size_t n)
+{
+    return ((uintptr_t)buf | (uint64_t)at | n) % SECTOR == 0;
+}
+
+static bool set_direct(int fd, bool *direct, bool on)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) < 0)
+        return false;
+    *direct = on;
+    return true;
+}
+
+static int open_extent_file(const char *file, bool writable, bool *direct_ok)
+{
+    int mode = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+    int fd = open(file, mode | O_DIRECT);
+    *direct_ok = fd >= 0;
+    if (fd < 0 && errno == EINVAL)
+        fd = open(file, mode);
+    return fd;
+}
+
+/* One pread or pwrite, direct when it can be. */
+static ssize_t extent_io(struct vmdk_backend_extent *x, void *in, const void *out, size_t n, off_t at)
+{
+    bool want = x->direct_ok && sector_aligned(in ? (const void *)in : out, at, n);
+    if (want != x->direct && !set_direct(x->fd, &x->direct, want))
+        return -1;
+    ssize_t got = in ? pread(x->fd, in, n, at) : pwrite(x->fd, out, n, at);
+    if (got < 0 && errno == EINVAL && x->direct) {
+        x->direct_ok = false;                   /* the filesystem wants more than sectors */
+        if (!set_direct(x->fd, &x->direct, false))
+            return -1;
+        got = in ? pread(x->fd, in, n, at) : pwrite(x->fd, out, n, at);
+    }
+    return got;
+}
 
 static char *read_descriptor(const char *path, size_t *len, char *err, size_t errlen)
 {
@@ -67,7 +117,8 @@ static int open_extent(struct vmdk_backend *b, const struct vmdk_extent *e, cons
             snprintf(file, sizeof file, "%s", e->file);
         else
             snprintf(file, sizeof file, "%s/%s", dir, e->file);
-        b->ext[i].fd = open(file, (b->ext[i].writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+        b->ext[i].fd = open_extent_file(file, b->ext[i].writable, &b->ext[i].direct_ok);
+        b->ext[i].direct = b->ext[i].direct_ok;
         if (b->ext[i].fd < 0)
             return errmsg(err, errlen, "%s: extent \"%s\": %s", path, e->file, strerror(errno));
         struct stat st;
@@ -144,9 +195,9 @@ static int transfer(struct vmdk_backend *b, uint64_t offset, uint8_t *in, const 
             } else if (out) {
                 if (!b->ext[i].writable)
                     return -EROFS;
-                got = pwrite(b->ext[i].fd, out + done, n - done, at);
+                got = extent_io(&b->ext[i], NULL, out + done, n - done, at);
             } else {
-                got = pread(b->ext[i].fd, in + done, n - done, at);
+                got = extent_io(&b->ext[i], in + done, NULL, n - done, at);
             }
             if (got < 0 && errno == EINTR)
                 continue;

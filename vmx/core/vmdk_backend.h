@@ -3,11 +3,13 @@
  * A virtual disk's blocks from its VMDK files: the descriptor a .vmx
  * names (scsiN:M.fileName) is parsed with vmfs/'s VMDK library and its
  * extents opened; a guest's reads and writes go to them with pread and
- * pwrite at the extent's offset.  Flat extents only (createType "vmfs",
- * "monolithicFlat" and the like: VMFS and FLAT extents, ZERO as zeros);
- * sparse and raw-device formats are refused by name.  On VMFS the files
- * are opened through the datastore's mount, which locks a file opened for
- * writing against other hosts.
+ * pwrite at the extent's offset, with direct I/O where the extent's
+ * filesystem has it and the buffer, offset and length are in whole
+ * 512-byte sectors (scsi_disk's page-aligned chunk always is).  Flat
+ * extents only (createType "vmfs", "monolithicFlat" and the like: VMFS
+ * and FLAT extents, ZERO as zeros); sparse and raw-device formats are
+ * refused by name.  On VMFS the files are opened through the datastore's
+ * mount, which locks a file opened for writing against other hosts.
  */
 #ifndef SKERRY_VMX_VMDK_BACKEND_H
 #define SKERRY_VMX_VMDK_BACKEND_H
@@ -18,14 +20,18 @@
 
 #define VMDK_BACKEND_MAX_EXTENTS 64
 
+struct vmdk_backend_extent {
+    int fd;                         /* -1 for a ZERO extent */
+    uint64_t start;                 /* first byte of the disk it holds */
+    uint64_t size;                  /* bytes */
+    uint64_t file_offset;           /* where they start in its file */
+    bool writable;
+    bool direct_ok;                 /* its filesystem takes O_DIRECT in sectors */
+    bool direct;                    /* fd is in O_DIRECT mode now */
+};
+
 struct vmdk_backend {
-    struct {
-        int fd;                     /* -1 for a ZERO extent */
-        uint64_t start;             /* first byte of the disk it holds */
-        uint64_t size;              /* bytes */
-        uint64_t file_offset;       /* where they start in its file */
-        bool writable;
-    } ext[VMDK_BACKEND_MAX_EXTENTS];
+    struct vmdk_backend_extent ext[VMDK_BACKEND_MAX_EXTENTS];
     unsigned n;
     uint64_t size;                  /* the disk's bytes */
 };

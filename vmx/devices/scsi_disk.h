@@ -84,7 +84,9 @@ struct scsi_disk {
     struct scsi_disk_backend backend;
     uint64_t blocks;
     char serial[SCSI_SERIAL_MAX + 1];
-    uint8_t chunk[SCSI_DISK_CHUNK];
+    /* Page-aligned: a backend doing direct I/O moves it in one request
+     * (FUSE splits a buffer that straddles one page more). */
+    _Alignas(4096) uint8_t chunk[SCSI_DISK_CHUNK];
 };
 
 /*
