@@ -128,7 +128,7 @@ echo "Guest I/O against the console's own, same VMFS volume and the same run (MB
 echo "  disk write 256 MB:  guest (PVSCSI, O_DIRECT) ${gw:-?}, console (flat file, O_DIRECT) ${cw:-?}, ratio $(ratio "$gw" "$cw") (target >= 0.5)"
 echo "  disk read 256 MB:   guest (PVSCSI, O_DIRECT) ${gr:-?}, console (flat file, O_DIRECT) ${cr:-?}, ratio $(ratio "$gr" "$cr") (target >= 0.5)"
 echo "  for comparison, the console buffered: write with fsync ${cwb:-?} (guest/console $(ratio "$gw" "$cwb")), cold read ${crb:-?} ($(ratio "$gr" "$crb"))"
-echo "  (the guest's direct I/O reaches the flat extent through vmware-vmx's buffered writes and reads, and so the console's page cache)"
+echo "  (vmware-vmx moves the guest's requests to the flat extent with direct I/O too, in pieces of up to 1 MiB)"
 echo
 echo "Guest TCP to the console (iperf3, one stream, 10 s each, as the console's server received it):"
 echo "  Guest TCP to the console: guest ${gt:-?} Mbit/s, console loopback ${ct:-?} Mbit/s, ratio $(ratio "$gt" "$ct" %.3g)"
