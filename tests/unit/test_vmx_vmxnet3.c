@@ -66,6 +66,7 @@ static struct {
     unsigned last_line;
     unsigned sent;
     size_t sent_len[MAX_SENT];
+    struct vmxnet3_offload sent_off[MAX_SENT];     /* kind PLAIN when none came */
     uint8_t (*sent_frame)[VMXNET3_MAX_FRAME + 4];
     /* the driver's side */
     unsigned ntxq;
@@ -93,10 +94,11 @@ static void irq_set(void *ctx, unsigned line, bool level)
     R.line = level;
 }
 
-static void backend_tx(void *ctx, const void *frame, size_t len)
+static void backend_tx(void *ctx, const void *frame, size_t len, const struct vmxnet3_offload *off)
 {
     (void)ctx;
     if (R.sent < MAX_SENT && len <= sizeof R.sent_frame[0]) {
+        R.sent_off[R.sent] = off ? *off : (struct vmxnet3_offload){ .kind = VMXNET3_TX_PLAIN };
         memcpy(R.sent_frame[R.sent], frame, len);
         R.sent_len[R.sent] = len;
     }
@@ -676,6 +678,85 @@ static void test_tx_offloads(void)
           "VLAN insert: 802.1Q tag 0x2123 inserted");
 }
 
+/* A backend that checksums and segments itself gets packets whole. */
+static void test_tx_offloads_to_backend(void)
+{
+    uint8_t f[2600], *s;
+    const struct vmxnet3_offload *o;
+
+    open_nic(1);
+    vmxnet3_set_tx_offload(R.n, true);
+    /* om=CSUM: the frame as the driver made it, and where its sum goes. */
+    make_frame(f, PEER, 0x0800, 142, 1);
+    memcpy(f + 14, (const uint8_t[]){ 0x45, 0, 0, 128, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 }, 20);
+    put_be16(f + 40, fold(sum16(f + 26, 8) + 17 + 108));
+    memcpy(R.ram + TX_BUFS, f, 142);
+    R.sent = 0;
+    xmit(0, (const struct piece[]){ { TX_BUFS, 142 } }, 1, 40u << 18, 34 | VMXNET3_OM_CSUM << 10);
+    o = &R.sent_off[0];
+    CHECK(R.sent == 1 && R.sent_len[0] == 142 && !memcmp(R.sent_frame[0], f, 142),
+          "offloads to the backend: a CSUM frame goes out unchanged");
+    CHECK(o->kind == VMXNET3_TX_CSUM && o->csum_start == 34 && o->csum_offset == 6,
+          "offloads to the backend: ... with the sum's start 34 and field +6 (%u, %u, %u)", o->kind, o->csum_start,
+          o->csum_offset);
+    xmit(0, (const struct piece[]){ { TX_BUFS, 142 } }, 1, 20u << 18, 34 | VMXNET3_OM_CSUM << 10);
+    CHECK_EQ(R.sent, 1, "offloads to the backend: a CSUM field before the sum's start is still dropped");
+
+    /* om=TSO with the IPv4 length and checksum left 0, as a driver may:
+     * one packet, its headers those of the whole, the TCP field the
+     * pseudo-header sum over the whole TCP length. */
+    make_frame(f, PEER, 0x0800, 2554, 9);
+    memcpy(f + 14, (const uint8_t[]){ 0x45, 0, 0, 0, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 }, 20);
+    memcpy(f + 34,
+           (const uint8_t[]){ 0x04, 0xD2, 0, 80, 1, 0, 0, 0, 0, 0, 0, 0, 0x50, 0x19, 0xFF, 0xFF, 0xAB, 0xCD, 0, 0 }, 20);
+    memcpy(R.ram + TX_DATA, f, 54);
+    memcpy(R.ram + TX_BUFS, f + 54, 2500);
+    R.sent = 0;
+    xmit(0, (const struct piece[]){ { TX_DATA, 54 }, { TX_BUFS, 2500 } }, 2, 1000u << 18, 54 | VMXNET3_OM_TSO << 10);
+    s = R.sent_frame[0];
+    o = &R.sent_off[0];
+    CHECK(R.sent == 1 && R.sent_len[0] == 2554, "offloads to the backend: a TSO packet goes out whole (%u frames)",
+          R.sent);
+    CHECK(o->kind == VMXNET3_TX_TSO4 && o->hdr_len == 54 && o->mss == 1000 && o->csum_start == 34 &&
+              o->csum_offset == 16,
+          "offloads to the backend: ... as TSO4, headers 54, MSS 1000, sum at 34+16");
+    CHECK(be16(s + 16) == 2540 && fold(sum16(s + 14, 20)) == 0xFFFF,
+          "offloads to the backend: ... IP length 2540 and a valid header checksum");
+    CHECK_EQ(be16(s + 50), fold(sum16(s + 26, 8) + 6 + 2520),
+             "offloads to the backend: ... the TCP field is the pseudo-header sum over 2520 bytes");
+    CHECK(!memcmp(s + 34, f + 34, 16) && !memcmp(s + 52, f + 52, 2502) && !memcmp(s, f, 16),
+          "offloads to the backend: ... and nothing else changed");
+
+    /* The same with an 802.1Q tag inserted: the offsets move with it. */
+    memcpy(R.ram + TX_DATA, f, 54);
+    R.sent = 0;
+    xmit(0, (const struct piece[]){ { TX_DATA, 54 }, { TX_BUFS, 2500 } }, 2, 1000u << 18,
+         54 | VMXNET3_OM_TSO << 10 | VMXNET3_TXD_TI | 0x0005u << 16);
+    o = &R.sent_off[0];
+    CHECK(R.sent == 1 && R.sent_len[0] == 2558 && be16(R.sent_frame[0] + 12) == 0x8100 && o->hdr_len == 58 &&
+              o->csum_start == 38 && o->csum_offset == 16,
+          "offloads to the backend: a tagged TSO packet names headers 58 and the sum at 38+16");
+
+    /* TSO over IPv6: the payload length of the whole. */
+    make_frame(f, PEER, 0x86DD, 1574, 5);
+    memset(f + 14, 0, 40);
+    f[14] = 0x60;
+    f[20] = 6;
+    f[21] = 64;
+    f[37] = 1;
+    f[53] = 2;
+    memcpy(f + 54, (const uint8_t[]){ 0, 22, 0x30, 0x39, 0, 0, 0, 7, 0, 0, 0, 0, 0x50, 0x10, 1, 0, 0, 0, 0, 0 }, 20);
+    memcpy(R.ram + TX_BUFS, f, 1574);
+    R.sent = 0;
+    xmit(0, (const struct piece[]){ { TX_BUFS, 1574 } }, 1, 700u << 18, 74 | VMXNET3_OM_TSO << 10);
+    s = R.sent_frame[0];
+    o = &R.sent_off[0];
+    CHECK(R.sent == 1 && o->kind == VMXNET3_TX_TSO6 && o->hdr_len == 74 && o->mss == 700 && be16(s + 18) == 1520 &&
+              be16(s + 70) == fold(sum16(s + 22, 32) + 6 + 1520),
+          "offloads to the backend: TSO6 whole, payload length 1520, the TCP field the pseudo-header sum");
+    vmxnet3_set_tx_offload(R.n, false);
+}
+
 static void test_receive(void)
 {
     uint8_t f[3000];
@@ -1107,6 +1188,7 @@ int main(void)
     test_transmit();
     test_tx_wrap();
     test_tx_offloads();
+    test_tx_offloads_to_backend();
     test_receive();
     test_rx_filter();
     test_rx_no_buffer();

@@ -171,12 +171,25 @@ struct nic_port {
 };
 static struct nic_port nic_ports[VM_CONFIG_ETHERNET];
 
-static void nic_tx(void *ctx, const void *frame, size_t len)
+static void nic_tx(void *ctx, const void *frame, size_t len, const struct vmxnet3_offload *off)
 {
+    static const uint8_t gso_type[] = {
+        [VMXNET3_TX_PLAIN] = VIRTIO_NET_HDR_GSO_NONE, [VMXNET3_TX_CSUM] = VIRTIO_NET_HDR_GSO_NONE,
+        [VMXNET3_TX_TSO4] = VIRTIO_NET_HDR_GSO_TCPV4, [VMXNET3_TX_TSO6] = VIRTIO_NET_HDR_GSO_TCPV6,
+    };
     struct nic_port *p = ctx;
+    struct virtio_net_hdr h = { 0 };
+    if (off && off->kind != VMXNET3_TX_PLAIN) {
+        h = (struct virtio_net_hdr){ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = gso_type[off->kind],
+                                     .csum_start = off->csum_start, .csum_offset = off->csum_offset };
+        if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+            h.hdr_len = off->hdr_len;
+            h.gso_size = off->mss;
+        }
+    }
     int fd = p->d->tap[p->i];
     /* A full tap queue drops the frame, as a congested switch port would. */
-    if (fd >= 0 && write(fd, frame, len) < 0 && errno != EAGAIN)
+    if (fd >= 0 && vm_net_send(fd, frame, len, &h) < 0 && errno != EAGAIN)
         vm_log("ethernet%u: sending a frame failed: %s", p->i, strerror(errno));
 }
 
@@ -192,6 +205,7 @@ static int add_nic(struct vm_devices *d, const struct vm_ethernet *cfg, unsigned
         return errmsg(err, errlen, "ethernet%u: %s", i, why);
     nic_ports[i] = (struct nic_port){ d, i };
     vmxnet3_init(&d->nic[i], cfg->mac, VM_NIC_IRQ, &d->plat[SRC_NIC0 + i], nic_tx, &nic_ports[i]);
+    vmxnet3_set_tx_offload(&d->nic[i], true);
     d->nic[i].pci.cfg[PCI_INTERRUPT_LINE] = VM_NIC_IRQ;    /* as a BIOS records the routing */
     if (pci_host_add(&d->pci, VM_NIC_PCI_SLOT + i, 0, &d->nic[i].pci) < 0)
         return errmsg(err, errlen, "ethernet%u: PCI slot %#x is taken", i, VM_NIC_PCI_SLOT + i);
@@ -232,7 +246,7 @@ void vm_devices_input(struct vm_devices *d)
     for (unsigned i = 0; i < VM_CONFIG_ETHERNET; i++)
         /* A bounded batch per NIC, so that one busy port cannot starve the VM's I/O. */
         for (int k = 0; d->tap[i] >= 0 && k < 64; k++) {
-            ssize_t n = read(d->tap[i], frame, sizeof frame);
+            ssize_t n = vm_net_receive(d->tap[i], frame, sizeof frame);
             if (n <= 0)
                 break;
             vmxnet3_receive(&d->nic[i], frame, (size_t)n);    /* a full ring drops it, as a NIC does */

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 const char *vm_net_bridge(const char *network_name)
@@ -27,7 +28,7 @@ int vm_net_open(const char *name, const char *bridge, char *err, size_t errlen)
     if (fd < 0)
         return errmsg(err, errlen, "/dev/net/tun: %s", strerror(errno));
     struct ifreq ifr = { 0 };
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int e = errno;
@@ -59,6 +60,22 @@ int vm_net_open(const char *name, const char *bridge, char *err, size_t errlen)
                       e == ENODEV ? "no such virtual switch" : strerror(e));
     }
     return fd;
+}
+
+ssize_t vm_net_send(int fd, const void *frame, size_t len, const struct virtio_net_hdr *h)
+{
+    struct iovec iov[2] = { { (void *)h, sizeof *h }, { (void *)frame, len } };
+    return writev(fd, iov, 2);
+}
+
+ssize_t vm_net_receive(int fd, void *frame, size_t max)
+{
+    struct virtio_net_hdr h;
+    struct iovec iov[2] = { { &h, sizeof h }, { frame, max } };
+    ssize_t n = readv(fd, iov, 2);
+    if (n < 0)
+        return errno == EAGAIN ? 0 : -1;
+    return n < (ssize_t)sizeof h ? 0 : n - (ssize_t)sizeof h;
 }
 
 void vm_net_generate_mac(const char *vmx_path, unsigned nic, uint8_t mac[6])

@@ -473,18 +473,21 @@ static uint16_t csum_fold(uint64_t sum)
     return (uint16_t)sum;
 }
 
+/* om = CSUM: the sum starts at start, inside the packet, and its field
+ * at off lies within what it covers. */
+static bool csum_fields_ok(size_t len, size_t start, size_t off)
+{
+    return start < len && off >= start && off + 2 <= len;
+}
+
 /* om = CSUM: the ones' complement sum from start to the end (the field
  * at off holds the driver's pseudo-header seed), complemented, at off.
  * 0 goes out as 0xFFFF, which means the same and keeps UDP's "none" free. */
-static bool csum_offload(uint8_t *pkt, size_t len, size_t start, size_t off)
+static void csum_offload(uint8_t *pkt, size_t len, size_t start, size_t off)
 {
-    uint16_t c;
+    uint16_t c = (uint16_t)~csum_fold(csum_add(0, pkt + start, len - start));
 
-    if (start >= len || off < start || off + 2 > len)
-        return false;
-    c = (uint16_t)~csum_fold(csum_add(0, pkt + start, len - start));
     put_be16(pkt + off, c ? c : 0xFFFF);
-    return true;
 }
 
 /* ---- transmit ---- */
@@ -514,18 +517,29 @@ static void count_frame(uint64_t *st, const uint8_t *f, size_t len)
     st[k + 1] += len;
 }
 
-/* To the backend; buf has 4 bytes of room past len for an 802.1Q tag. */
-static void emit(struct vmxnet3 *n, uint64_t *st, uint8_t *buf, size_t len, uint32_t sop_dw3)
+/* To the backend; buf has 4 bytes of room past len for an 802.1Q tag,
+ * which moves the headers an offload names by as much. */
+static void emit(struct vmxnet3 *n, uint64_t *st, uint8_t *buf, size_t len, uint32_t sop_dw3,
+                 const struct vmxnet3_offload *off)
 {
+    struct vmxnet3_offload moved;
+
     if (sop_dw3 & VMXNET3_TXD_TI) {
         memmove(buf + 16, buf + 12, len - 12);
         put_be16(buf + 12, ETH_P_8021Q);
         put_be16(buf + 14, (uint16_t)(sop_dw3 >> 16));
         len += 4;
+        if (off) {
+            moved = *off;
+            moved.csum_start += 4;
+            if (moved.hdr_len)
+                moved.hdr_len += 4;
+            off = &moved;
+        }
     }
     count_frame(st, buf, len);
     if (n->tx)
-        n->tx(n->tx_ctx, buf, len);
+        n->tx(n->tx_ctx, buf, len, off);
 }
 
 static bool parse_tso(const uint8_t *pkt, size_t hlen, struct tso_hdr *h)
@@ -589,6 +603,43 @@ static void fix_segment(uint8_t *seg, const struct tso_hdr *h, unsigned i, size_
     put_be16(tcp + 16, (uint16_t)~csum_fold(csum_add(sum, tcp, tcp_len)));
 }
 
+/*
+ * A TSO packet to a backend that segments: its IP length and header
+ * checksum made those of the whole packet (the driver zeroes the IPv4
+ * checksum and may leave the length to the device), and the TCP checksum
+ * field the pseudo-header sum over the whole TCP length, as the backend's
+ * segmentation expects (the driver's seed leaves the length out).  The
+ * guest's statistics count the segments it will become.
+ */
+static bool tso_whole(struct vmxnet3 *n, uint64_t *st, const struct tx_pkt *p, const struct tso_hdr *h, size_t mss)
+{
+    uint8_t *ip = n->txbuf + h->l3, *tcp = n->txbuf + h->l4;
+    size_t payload = p->len - h->hlen, tcp_len = p->len - h->l4;
+    size_t segs = (payload + mss - 1) / mss;
+    uint64_t sum;
+
+    if (p->len - h->l3 > 0xFFFF)
+        return false;
+    if (h->v6) {
+        put_be16(ip + 4, (uint16_t)(p->len - h->l3 - 40));
+        sum = csum_add(0, ip + 8, 32);
+    } else {
+        put_be16(ip + 2, (uint16_t)(p->len - h->l3));
+        put_be16(ip + 10, 0);
+        put_be16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, h->l4 - h->l3)));
+        sum = csum_add(0, ip + 12, 8);
+    }
+    put_be16(tcp + 16, csum_fold(sum + IPPROTO_TCP_ + tcp_len));
+    st[VMXNET3_STAT_OFFLOAD_PKTS] += segs;
+    st[VMXNET3_STAT_OFFLOAD_BYTES] += payload + segs * h->hlen;
+    struct vmxnet3_offload off = {
+        .kind = h->v6 ? VMXNET3_TX_TSO6 : VMXNET3_TX_TSO4, .csum_start = (uint16_t)h->l4, .csum_offset = 16,
+        .hdr_len = (uint16_t)h->hlen, .mss = (uint16_t)mss,
+    };
+    emit(n, st, n->txbuf, p->len, p->sop_dw3, &off);
+    return true;
+}
+
 /* om = TSO: hlen = all headers, msscof = MSS; false drops the packet. */
 static bool tso(struct vmxnet3 *n, uint64_t *st, const struct tx_pkt *p)
 {
@@ -598,6 +649,8 @@ static bool tso(struct vmxnet3 *n, uint64_t *st, const struct tx_pkt *p)
 
     if (!mss || hlen > p->len || hlen + mss > VMXNET3_MAX_FRAME || !parse_tso(n->txbuf, hlen, &h))
         return false;
+    if (n->tx_offload)
+        return tso_whole(n, st, p, &h, mss);
     payload = p->len - hlen;
     do {
         size_t chunk = payload - off < mss ? payload - off : mss;
@@ -608,7 +661,7 @@ static bool tso(struct vmxnet3 *n, uint64_t *st, const struct tx_pkt *p)
         fix_segment(n->segbuf, &h, i, off, chunk, last);
         st[VMXNET3_STAT_OFFLOAD_PKTS]++;
         st[VMXNET3_STAT_OFFLOAD_BYTES] += hlen + chunk;
-        emit(n, st, n->segbuf, hlen + chunk, p->sop_dw3);
+        emit(n, st, n->segbuf, hlen + chunk, p->sop_dw3, NULL);
         off += chunk;
         i++;
     } while (off < payload);
@@ -628,12 +681,19 @@ static void tx_deliver(struct vmxnet3 *n, unsigned q, const struct tx_pkt *p)
         if (!tso(n, st, p))
             st[VMXNET3_STAT_TX_ERROR]++;
     } else if (p->len < VMXNET3_ETH_HLEN || p->len > VMXNET3_MAX_FRAME ||
-               (om == VMXNET3_OM_CSUM &&
-                !csum_offload(n->txbuf, p->len, p->sop_dw3 & 0x3FF, p->sop_dw2 >> 18))) {
+               (om == VMXNET3_OM_CSUM && !csum_fields_ok(p->len, p->sop_dw3 & 0x3FF, p->sop_dw2 >> 18))) {
         st[VMXNET3_STAT_TX_ERROR]++;
+    } else if (om == VMXNET3_OM_CSUM && n->tx_offload) {
+        size_t start = p->sop_dw3 & 0x3FF, at = p->sop_dw2 >> 18;
+        struct vmxnet3_offload off = {
+            .kind = VMXNET3_TX_CSUM, .csum_start = (uint16_t)start, .csum_offset = (uint16_t)(at - start),
+        };
+        emit(n, st, n->txbuf, p->len, p->sop_dw3, &off);
     } else {
+        if (om == VMXNET3_OM_CSUM)
+            csum_offload(n->txbuf, p->len, p->sop_dw3 & 0x3FF, p->sop_dw2 >> 18);
         /* om ENCAP exists from revision 4 only; it is sent as is. */
-        emit(n, st, n->txbuf, p->len, p->sop_dw3);
+        emit(n, st, n->txbuf, p->len, p->sop_dw3, NULL);
     }
 }
 
@@ -873,6 +933,11 @@ static void rx_commit(struct vmxnet3 *n, const struct rx_plan *pl, const uint8_t
     }
     memcpy(r->next, pl->next, sizeof r->next);
     memcpy(r->gen, pl->gen, sizeof r->gen);
+}
+
+void vmxnet3_set_tx_offload(struct vmxnet3 *n, bool on)
+{
+    n->tx_offload = on;
 }
 
 int vmxnet3_receive(struct vmxnet3 *n, const void *frame, size_t len)

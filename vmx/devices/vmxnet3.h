@@ -171,7 +171,25 @@
 #define VMXNET3_STAT_RX_ERROR      9    /* pktsRxError */
 #define VMXNET3_NUM_STATS          10
 
-typedef void (*vmxnet3_tx_fn)(void *ctx, const void *frame, size_t len);
+/*
+ * What a frame handed to the backend leaves to it, when the backend takes
+ * offloads (vmxnet3_set_tx_offload): the fields of virtio-net's header.
+ * CSUM: the ones' complement sum from csum_start to the end goes at
+ * csum_start + csum_offset (which holds the pseudo-header sum).  TSO4 and
+ * TSO6: a TCP packet of up to 64 KiB to cut into segments of mss payload
+ * bytes after hdr_len bytes of headers, each checksummed as for CSUM; its
+ * IP length and header checksum are already those of the whole packet.
+ */
+enum vmxnet3_tx_kind { VMXNET3_TX_PLAIN, VMXNET3_TX_CSUM, VMXNET3_TX_TSO4, VMXNET3_TX_TSO6 };
+
+struct vmxnet3_offload {
+    enum vmxnet3_tx_kind kind;
+    uint16_t csum_start, csum_offset;
+    uint16_t hdr_len, mss;
+};
+
+/* off is NULL for a frame that is complete as it is. */
+typedef void (*vmxnet3_tx_fn)(void *ctx, const void *frame, size_t len, const struct vmxnet3_offload *off);
 
 struct vmxnet3_txq {
     uint64_t ring_pa, comp_pa, desc_pa;
@@ -199,6 +217,7 @@ struct vmxnet3 {
     unsigned irq;
     vmxnet3_tx_fn tx;
     void *tx_ctx;
+    bool tx_offload;                /* the backend checksums and segments */
 
     uint8_t perm_mac[6], mac[6];
     uint32_t macl;                  /* MACL as written, taken by the next MACH write */
@@ -237,6 +256,14 @@ struct vmxnet3 {
  */
 void vmxnet3_init(struct vmxnet3 *n, const uint8_t mac[6], unsigned irq, const struct vmx_platform *plat,
                   vmxnet3_tx_fn tx, void *tx_ctx);
+
+/*
+ * Whether the backend finishes checksums and cuts TSO packets itself (a
+ * tap with virtio-net headers does, in the console's kernel): the model
+ * then hands them over whole, with a struct vmxnet3_offload; otherwise it
+ * does both and the backend gets finished frames.  Off after init.
+ */
+void vmxnet3_set_tx_offload(struct vmxnet3 *n, bool on);
 
 /* The VM's reset: power-on state, config space included (the link stays). */
 void vmxnet3_reset(struct vmxnet3 *n);
