@@ -597,6 +597,19 @@ static void test_tx_wrap(void)
     CHECK_EQ(idx, 39 % TX_SIZE, "wrap: the last completion names slot 7");
 }
 
+/* A TCP/IPv6 packet for TSO: 74 header bytes (::1 to ::2) and 1500 payload. */
+static void tso6_frame(uint8_t *f)
+{
+    make_frame(f, PEER, 0x86DD, 1574, 5);
+    memset(f + 14, 0, 40);
+    f[14] = 0x60;
+    f[20] = 6;
+    f[21] = 64;
+    f[37] = 1;
+    f[53] = 2;
+    memcpy(f + 54, (const uint8_t[]){ 0, 22, 0x30, 0x39, 0, 0, 0, 7, 0, 0, 0, 0, 0x50, 0x10, 1, 0, 0, 0, 0, 0 }, 20);
+}
+
 static void test_tx_offloads(void)
 {
     uint8_t f[2600], *s;
@@ -648,14 +661,7 @@ static void test_tx_offloads(void)
           "TSO: CWR only on the first segment, FIN and PSH only on the last");
 
     /* TSO over IPv6: 74 header bytes, 1500 payload at MSS 700. */
-    make_frame(f, PEER, 0x86DD, 1574, 5);
-    memset(f + 14, 0, 40);
-    f[14] = 0x60;
-    f[20] = 6;
-    f[21] = 64;
-    f[37] = 1;
-    f[53] = 2;
-    memcpy(f + 54, (const uint8_t[]){ 0, 22, 0x30, 0x39, 0, 0, 0, 7, 0, 0, 0, 0, 0x50, 0x10, 1, 0, 0, 0, 0, 0 }, 20);
+    tso6_frame(f);
     memcpy(R.ram + TX_BUFS, f, 1574);
     R.sent = 0;
     xmit(0, (const struct piece[]){ { TX_BUFS, 1574 } }, 1, 700u << 18, 74 | VMXNET3_OM_TSO << 10);
@@ -738,14 +744,7 @@ static void test_tx_offloads_to_backend(void)
           "offloads to the backend: a tagged TSO packet names headers 58 and the sum at 38+16");
 
     /* TSO over IPv6: the payload length of the whole. */
-    make_frame(f, PEER, 0x86DD, 1574, 5);
-    memset(f + 14, 0, 40);
-    f[14] = 0x60;
-    f[20] = 6;
-    f[21] = 64;
-    f[37] = 1;
-    f[53] = 2;
-    memcpy(f + 54, (const uint8_t[]){ 0, 22, 0x30, 0x39, 0, 0, 0, 7, 0, 0, 0, 0, 0x50, 0x10, 1, 0, 0, 0, 0, 0 }, 20);
+    tso6_frame(f);
     memcpy(R.ram + TX_BUFS, f, 1574);
     R.sent = 0;
     xmit(0, (const struct piece[]){ { TX_BUFS, 1574 } }, 1, 700u << 18, 74 | VMXNET3_OM_TSO << 10);
