@@ -257,6 +257,8 @@ long cap_domain_invoke(struct hypercall_ctx *ctx, struct cap *c, uint64_t label,
         return cap_irq_assign(d, &caps[0]->cap, r);
     case SK_INV_DOMAIN_SET_IRQ_LINE:
         return cap_irq_set_line(d, a, r);
+    case SK_INV_DOMAIN_SEND_MSI:
+        return cap_irq_send_msi(d, a, r);
     default:
         return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
     }

@@ -94,6 +94,29 @@ long cap_irq_set_line(struct domain *d, const sk_word_t *a, struct cap_reply *r)
     return SK_OK;
 }
 
+/* DOMAIN send_msi: a device model's message-signalled interrupt, decoded
+ * as the local APICs' window on the bus decodes the write. */
+#define MSI_ADDRESS_MASK    0xFFF00000ull
+#define MSI_ADDRESS_BASE    0xFEE00000ull
+#define MSI_ADDRESS_LOGICAL (1u << 2)
+#define MSI_DATA_LEVEL      (1u << 15)
+
+long cap_irq_send_msi(struct domain *d, const sk_word_t *a, struct cap_reply *r)
+{
+    if (!d->cap_built || d->dying)
+        return cap_fail(r, SK_E_ILLEGAL_OPERATION, SK_NO_DETAIL);
+    uint64_t address = a[0], data = a[1];
+    if ((address & MSI_ADDRESS_MASK) != MSI_ADDRESS_BASE)
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, 0);
+    uint8_t vector = (uint8_t)data, mode = (uint8_t)(data >> 8 & 7);
+    if (data >> 16 || (data & MSI_DATA_LEVEL) ||
+        (mode != VLAPIC_DM_FIXED && mode != VLAPIC_DM_LOWEST && mode != VLAPIC_DM_NMI) ||
+        (mode != VLAPIC_DM_NMI && vector < 16))
+        return cap_fail(r, SK_E_INVALID_ARGUMENT, 1);
+    vdev_deliver_interrupt(d, (uint8_t)(address >> 12), (address & MSI_ADDRESS_LOGICAL) != 0, vector, mode, false);
+    return SK_OK;
+}
+
 long cap_irq_invoke(struct cap *c, uint64_t label, struct cte *const *caps, struct cap_reply *r)
 {
     struct irq_object *o = (struct irq_object *)c->obj;

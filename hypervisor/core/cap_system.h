@@ -47,6 +47,7 @@ long cap_irq_invoke(struct cap *c, uint64_t label, struct cte *const *caps, stru
 void cap_irq_notification_gone(const struct notification *n);
 long cap_irq_assign(struct domain *d, const struct cap *irq, struct cap_reply *r);
 long cap_irq_set_line(struct domain *d, const sk_word_t *a, struct cap_reply *r);
+long cap_irq_send_msi(struct domain *d, const sk_word_t *a, struct cap_reply *r);
 
 /* The capability lock, for what the vmkernel does outside a hypercall
  * (an interrupt signalling a notification). */

@@ -18,10 +18,9 @@ static uint64_t all_ones(unsigned size)
     return size >= 8 ? UINT64_MAX : (1ull << (size * 8)) - 1;
 }
 
-static bool ioapic_deliver(void *ctx, uint8_t dest, bool logical, uint8_t vector,
-                           uint8_t delivery_mode, bool level)
+bool vdev_deliver_interrupt(struct domain *d, uint8_t dest, bool logical, uint8_t vector, uint8_t delivery_mode,
+                            bool level)
 {
-    struct domain *d = ctx;
     bool accepted = false;
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
@@ -36,6 +35,11 @@ static bool ioapic_deliver(void *ctx, uint8_t dest, bool logical, uint8_t vector
             break;                     /* one recipient is enough */
     }
     return accepted;
+}
+
+static bool ioapic_deliver(void *ctx, uint8_t dest, bool logical, uint8_t vector, uint8_t delivery_mode, bool level)
+{
+    return vdev_deliver_interrupt(ctx, dest, logical, vector, delivery_mode, level);
 }
 
 static const struct vioapic_ops ioapic_ops = { .deliver = ioapic_deliver };

@@ -33,6 +33,10 @@ extern const struct port_handler vdev_pci_config_ports[2];
 int console_legacy_init(struct domain *d, uint16_t pm1a_cnt);
 void vdev_ioapic_eoi(struct domain *d, uint8_t vector);
 void vdev_ioapic_set_irq(struct domain *d, unsigned pin, bool asserted);
+/* An interrupt message to d's local APICs (an MSI, an I/O APIC pin's
+ * redirection): true if one accepted it. */
+bool vdev_deliver_interrupt(struct domain *d, uint8_t dest, bool logical, uint8_t vector, uint8_t delivery_mode,
+                            bool level);
 
 void vdev_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *out);
 /* 0, or -1 when the guest must get #GP. */

@@ -186,6 +186,15 @@ enum sk_vcpu_reg {
  * stays asserted).  SK_E_RANGE: gsi past the device lines (0..23);
  * SK_E_BUSY: the line is a machine line assigned to the domain.
  *
+ * DOMAIN send_msi(address, data): a device model's message-signalled
+ * interrupt, the write a PCI function's MSI capability makes: address
+ * 0xFEExxxxx names the destination (bits 19:12 an APIC ID, or a logical
+ * one with bit 2), data its vector (bits 7:0) and delivery mode (bits
+ * 10:8: fixed, lowest priority or NMI), edge-triggered.  SK_E_INVALID_ARGUMENT:
+ * an address outside the local APICs' window (0), another delivery mode
+ * or a vector below 16 (1).  A message no local APIC accepts is dropped,
+ * as on a real bus.
+ *
  * DOMAIN assign_irq(irq_handler, grant right): the line's interrupts go to
  * the domain's I/O APIC pin of that number (as it programs it) instead of
  * the console's; assigned to the console's own domain it comes back, as

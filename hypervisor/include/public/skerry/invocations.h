@@ -25,6 +25,7 @@ enum sk_label {
     SK_INV_DOMAIN_DESTROY = 54,
     SK_INV_DOMAIN_SET_NAME = 55,
     SK_INV_DOMAIN_SET_IRQ_LINE = 56,
+    SK_INV_DOMAIN_SEND_MSI = 57,
     SK_INV_VCPU_BIND = 64,
     SK_INV_VCPU_READ_REG = 65,
     SK_INV_VCPU_WRITE_REG = 66,
@@ -84,6 +85,7 @@ enum sk_label {
     X(SK_INV_DOMAIN_DESTROY, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 0, 0, 0, "domain_destroy") \
     X(SK_INV_DOMAIN_SET_NAME, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 0, 4, 0, "domain_set_name") \
     X(SK_INV_DOMAIN_SET_IRQ_LINE, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 0, 2, 0, "domain_set_irq_line") \
+    X(SK_INV_DOMAIN_SEND_MSI, SK_OBJ_DOMAIN, SK_RIGHT_CONTROL, 0, 2, 0, "domain_send_msi") \
     X(SK_INV_VCPU_BIND, SK_OBJ_VCPU, SK_RIGHT_CONTROL, 1, 1, 0, "vcpu_bind") \
     X(SK_INV_VCPU_READ_REG, SK_OBJ_VCPU, SK_RIGHT_READ, 0, 1, 1, "vcpu_read_reg") \
     X(SK_INV_VCPU_WRITE_REG, SK_OBJ_VCPU, SK_RIGHT_WRITE, 0, 2, 0, "vcpu_write_reg") \
@@ -278,6 +280,12 @@ static inline long sk_domain_set_irq_line(sk_cptr_t cap, sk_word_t gsi, sk_word_
 {
     sk_word_t mr[SK_MSG_MAX_REGS] = { gsi, level };
     return SK_INVOKE(cap, sk_msginfo_new(SK_INV_DOMAIN_SET_IRQ_LINE, 0, 2), mr);
+}
+
+static inline long sk_domain_send_msi(sk_cptr_t cap, sk_word_t address, sk_word_t data)
+{
+    sk_word_t mr[SK_MSG_MAX_REGS] = { address, data };
+    return SK_INVOKE(cap, sk_msginfo_new(SK_INV_DOMAIN_SEND_MSI, 0, 2), mr);
 }
 
 static inline long sk_vcpu_bind(sk_cptr_t cap, sk_cptr_t domain, sk_word_t index)

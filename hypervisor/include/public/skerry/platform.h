@@ -14,7 +14,7 @@
 #define SKERRY_CPUID_TIMING         0x40000010u
 
 #define SKERRY_ABI_MAJOR            0u
-#define SKERRY_ABI_MINOR            6u   /* 0.6: backdoor commands to a model; 0.5: VCPU start_ap */
+#define SKERRY_ABI_MINOR            7u   /* 0.7: DOMAIN send_msi; 0.6: backdoor commands to a model */
 #define SKERRY_ABI_VERSION          ((SKERRY_ABI_MAJOR << 16) | SKERRY_ABI_MINOR)
 
 /* Port 0xE9: bytes written here appear, line by line, in the vmkernel log. */
