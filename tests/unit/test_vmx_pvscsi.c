@@ -61,7 +61,21 @@ static void irq_set(void *ctx, unsigned line, bool level)
     irq_line = level;
 }
 
-static const struct vmx_platform plat = { .irq_set = irq_set, .guest_ram = guest_ram };
+static struct {
+    unsigned count;
+    uint64_t address;
+    uint32_t data;
+} msi;
+
+static void msi_send(void *ctx, uint64_t address, uint32_t data)
+{
+    (void)ctx;
+    msi.count++;
+    msi.address = address;
+    msi.data = data;
+}
+
+static const struct vmx_platform plat = { .irq_set = irq_set, .guest_ram = guest_ram, .msi_send = msi_send };
 
 static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
@@ -337,7 +351,16 @@ static void test_pci_config(void)
     CHECK_EQ(cfg_read(PCI_SUBSYS_VENDOR, 4), 0x07C015AD, "config: subsystem 15ad:07c0");
     CHECK_EQ(cfg_read(PCI_HEADER_TYPE, 1), 0, "config: type-0 header, single function");
     CHECK_EQ(cfg_read(PCI_INTERRUPT_LINE, 2), 0x0100 | IRQ, "config: INTA#, interrupt line preset");
-    CHECK_EQ(cfg_read(PCI_STATUS, 2) & 0x10, 0, "config: no capabilities list, so no MSI/MSI-X: Linux uses INTx");
+    CHECK(cfg_read(PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, "config: a capabilities list");
+    unsigned cap = cfg_read(PCI_CAPABILITY_LIST, 1);
+    CHECK(cap == PVSCSI_MSI_CAP && cfg_read(cap, 1) == PCI_CAP_ID_MSI && cfg_read(cap + 1, 1) == 0,
+          "config: it holds one capability, MSI, at %#x", cap);
+    CHECK_EQ(cfg_read(cap + PCI_MSI_FLAGS, 2), PCI_MSI_FLAGS_64BIT,
+             "config: MSI with a 64-bit address, one message, off after reset");
+    cfg_write(cap + PCI_MSI_FLAGS, 2, 0xFFFF);
+    CHECK_EQ(cfg_read(cap + PCI_MSI_FLAGS, 2), PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_ENABLE,
+             "config: of the MSI flags only enable is writable");
+    cfg_write(cap + PCI_MSI_FLAGS, 2, 0);
 
     for (unsigned i = 0; i < 6; i++)
         cfg_write(PCI_BAR0 + 4 * i, 4, 0xFFFFFFFF);
@@ -803,6 +826,47 @@ static void test_masking(void)
     CHECK(!irq_line && reg_read(PVSCSI_REG_INTR_STATUS) == 0, "acknowledged");
 }
 
+/* With MSI on, a completion is a message with what the driver
+ * programmed; the INTx line stays low and nothing needs acknowledging. */
+static void test_msi(void)
+{
+    uint8_t tur[6] = { 0 };
+    struct req r = make_req(tur, 6, NONE, 0, 0);
+    struct cmp c;
+    unsigned cap = PVSCSI_MSI_CAP;
+
+    ack();
+    cfg_write(cap + PCI_MSI_ADDRESS_LO, 4, 0xFEE01000);
+    cfg_write(cap + PCI_MSI_ADDRESS_HI, 4, 0);
+    cfg_write(cap + PCI_MSI_DATA, 2, 0x4051);
+    cfg_write(cap + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+    msi.count = 0;
+    queue_req(&r);
+    kick(0);
+    CHECK(msi.count == 1 && msi.address == 0xFEE01000 && msi.data == 0x4051,
+          "MSI: a completion sends the programmed message (%u: %#llx/%#x)", msi.count,
+          (unsigned long long)msi.address, msi.data);
+    CHECK(!irq_line, "MSI: the INTx line stays low");
+    CHECK(reap(&c) && c.context == r.context && c.host == 0, "MSI: the completion is in the ring");
+    queue_req(&r);
+    kick(0);
+    CHECK(msi.count == 2 && reap(&c), "MSI: the next completion sends again, nothing acknowledged");
+    reg_write(PVSCSI_REG_INTR_MASK, 0);
+    queue_req(&r);
+    kick(0);
+    CHECK(msi.count == 2 && reap(&c), "MSI: masked in INTR_MASK, a completion sends nothing");
+    reg_write(PVSCSI_REG_INTR_MASK, PVSCSI_INTR_CMPL_0 | PVSCSI_INTR_CMPL_1);
+    cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+    reg_write(PVSCSI_REG_KICK_NON_RW_IO, 0);
+    CHECK_EQ(msi.count, 2, "MSI: not a bus master, no message");
+    cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    cfg_write(cap + PCI_MSI_FLAGS, 2, 0);
+    reg_write(PVSCSI_REG_INTR_MASK, PVSCSI_INTR_CMPL_0 | PVSCSI_INTR_CMPL_1);
+    CHECK(irq_line, "MSI off again: the status still set raises INTx at the next change");
+    ack();
+    CHECK(!irq_line, "MSI off again: and the handler acknowledges it as before");
+}
+
 static void test_ring_limits(void)
 {
     uint8_t tur[6] = { 0 };
@@ -1000,6 +1064,7 @@ int main(void)
     test_addressing();
     test_bad_requests();
     test_masking();
+    test_msi();
     test_ring_limits();
     test_setup_validation();
     test_reset_commands();

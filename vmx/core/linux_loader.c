@@ -46,7 +46,7 @@ static int build_acpi(const struct linux_guest *g, uint8_t *area, uint64_t area_
     p.fadt.pm1a_cnt_blk = g->pm1a_cnt;
     p.fadt.pm1_cnt_len = g->pm1a_cnt ? 2 : 0;
     p.fadt.century = 0x32;
-    p.fadt.iapc_boot_arch = ACPI_IAPC_8042 | ACPI_IAPC_NO_MSI | ACPI_IAPC_NO_ASPM;
+    p.fadt.iapc_boot_arch = ACPI_IAPC_8042 | ACPI_IAPC_NO_ASPM;   /* MSI: DOMAIN send_msi delivers it */
     p.fadt.flags = ACPI_FADT_WBINVD;
     if (g->reset_port) {
         p.fadt.flags |= ACPI_FADT_RESET_REG_SUP;

@@ -203,6 +203,11 @@ long vm_set_irq(struct vm *vm, unsigned gsi, bool level)
     return sk_domain_set_irq_line(vm->dom, gsi, level);
 }
 
+long vm_send_msi(struct vm *vm, uint64_t address, uint32_t data)
+{
+    return sk_domain_send_msi(vm->dom, address, data);
+}
+
 void vm_destroy(struct vm *vm)
 {
     if (vm->dom)

@@ -51,6 +51,9 @@ bool vm_alive(struct vm *vm);
 /* Drive interrupt line gsi of the VM's I/O APIC. */
 long vm_set_irq(struct vm *vm, unsigned gsi, bool level);
 
+/* A message-signalled interrupt to the VM's local APICs. */
+long vm_send_msi(struct vm *vm, uint64_t address, uint32_t data);
+
 /* End the domain and give back all of its memory and objects. */
 void vm_destroy(struct vm *vm);
 

@@ -49,6 +49,17 @@ static void irq_set(void *ctx, unsigned line, bool level)
     }
 }
 
+static void msi_send(void *ctx, uint64_t address, uint32_t data)
+{
+    struct vm_wire *w = ctx;
+    static bool told;       /* a guest that programmed a bad message sends it again and again */
+    long e = vm_send_msi(w->devices->vm, address, data);
+    if (e != SK_OK && !told) {
+        vm_log("MSI %#llx/%#x: the vmkernel refused it: %s", (unsigned long long)address, data, vmk_strerror(e));
+        told = true;
+    }
+}
+
 static uint64_t now_ns(void *ctx)
 {
     (void)ctx;
@@ -270,6 +281,7 @@ int vm_devices_init(struct vm_devices *d, struct vm *vm, const struct vm_config 
         d->wires[i] = (struct vm_wire){ d, i };
         d->plat[i] = (struct vmx_platform){ .irq_set = irq_set, .now_ns = now_ns, .reset_request = reset_request,
                                             .poweroff_request = poweroff_request, .guest_ram = guest_ram,
+                                            .msi_send = msi_send,
                                             .ctx = &d->wires[i] };
     }
     for (unsigned i = 0; i < VM_CONFIG_SERIALS; i++)

@@ -27,6 +27,9 @@ struct vmx_platform {
     /* The guest's RAM, for a device's DMA: a host pointer to the len
      * bytes at guest-physical gpa, or NULL unless every one is RAM. */
     void *(*guest_ram)(void *ctx, uint64_t gpa, uint64_t len);
+    /* A message-signalled interrupt: the address and data a PCI
+     * function's MSI capability holds. */
+    void (*msi_send)(void *ctx, uint64_t address, uint32_t data);
     void *ctx;
 };
 
@@ -34,6 +37,12 @@ static inline void vmx_irq_set(const struct vmx_platform *p, unsigned line, bool
 {
     if (p && p->irq_set)
         p->irq_set(p->ctx, line, level);
+}
+
+static inline void vmx_msi_send(const struct vmx_platform *p, uint64_t address, uint32_t data)
+{
+    if (p && p->msi_send)
+        p->msi_send(p->ctx, address, data);
 }
 
 static inline uint64_t vmx_now_ns(const struct vmx_platform *p)

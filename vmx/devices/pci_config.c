@@ -65,6 +65,33 @@ void pci_function_set_irq_pin(struct pci_function *f, uint8_t pin)
     f->wmask[PCI_INTERRUPT_LINE] = 0xFF;
 }
 
+int pci_function_add_msi(struct pci_function *f, uint8_t off)
+{
+    if (f->msi_cap || off < 0x40 || off % 4 || off > PCI_CFG_SIZE - PCI_MSI_CAP_SIZE)
+        return -1;
+    f->msi_cap = off;
+    f->cfg[off] = PCI_CAP_ID_MSI;
+    f->cfg[off + 1] = f->cfg[PCI_CAPABILITY_LIST];     /* whatever the list held comes next */
+    f->cfg[PCI_CAPABILITY_LIST] = off;
+    put16(f->cfg, PCI_STATUS, (uint16_t)(pci_config_read(f, PCI_STATUS, 2) | PCI_STATUS_CAP_LIST));
+    put16(f->cfg, off + PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT);
+    put16(f->wmask, off + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE);
+    put32(f->wmask, off + PCI_MSI_ADDRESS_LO, 0xFFFFFFFCu);
+    put32(f->wmask, off + PCI_MSI_ADDRESS_HI, 0xFFFFFFFFu);
+    put16(f->wmask, off + PCI_MSI_DATA, 0xFFFF);
+    return 0;
+}
+
+bool pci_msi_message(const struct pci_function *f, uint64_t *address, uint32_t *data)
+{
+    unsigned c = f->msi_cap;
+    if (!c || !(pci_config_read(f, c + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE))
+        return false;
+    *address = get32(f->cfg, c + PCI_MSI_ADDRESS_LO) | (uint64_t)get32(f->cfg, c + PCI_MSI_ADDRESS_HI) << 32;
+    *data = pci_config_read(f, c + PCI_MSI_DATA, 2);
+    return true;
+}
+
 uint32_t pci_config_read(const struct pci_function *f, unsigned offset, unsigned size)
 {
     uint32_t v = 0;

@@ -26,6 +26,7 @@
 #define PCI_SUBSYS_VENDOR  0x2C
 #define PCI_SUBSYS_ID      0x2E
 #define PCI_ROM_ADDRESS    0x30
+#define PCI_CAPABILITY_LIST 0x34
 #define PCI_INTERRUPT_LINE 0x3C
 #define PCI_INTERRUPT_PIN  0x3D
 
@@ -34,6 +35,17 @@
 #define PCI_COMMAND_MASTER 0x0004
 #define PCI_COMMAND_WMASK  0x0547   /* I/O, memory, master, parity, SERR, INTx off */
 #define PCI_STATUS_W1C     0xF900   /* the error bits */
+#define PCI_STATUS_CAP_LIST 0x0010  /* a capability list at PCI_CAPABILITY_LIST */
+
+/* The MSI capability (64-bit address, one message): offsets within it. */
+#define PCI_CAP_ID_MSI       0x05
+#define PCI_MSI_FLAGS        2
+#define PCI_MSI_ADDRESS_LO   4
+#define PCI_MSI_ADDRESS_HI   8
+#define PCI_MSI_DATA         12
+#define PCI_MSI_CAP_SIZE     16
+#define PCI_MSI_FLAGS_ENABLE 0x0001
+#define PCI_MSI_FLAGS_64BIT  0x0080
 
 #define PCI_BAR_IO       0x01
 #define PCI_BAR_MEM64    0x04
@@ -62,6 +74,7 @@ struct pci_function {
     uint64_t bar_size[PCI_NUM_BARS];
     pci_config_hook written;
     void *ctx;
+    uint8_t msi_cap;                /* offset of the MSI capability, 0: none */
 };
 
 /* A type-0 header: ids, revision, 24-bit class code, subsystem ids. */
@@ -77,6 +90,19 @@ int pci_function_set_bar(struct pci_function *f, unsigned n, uint64_t size, uint
 
 /* INTA#..INTD# as 1..4; the interrupt line register becomes writable. */
 void pci_function_set_irq_pin(struct pci_function *f, uint8_t pin);
+
+/*
+ * An MSI capability at offset off (4-aligned, past the header) heading the
+ * capability list: one message, a 64-bit address, no per-vector masking.
+ * The guest's driver programs it and sets its enable bit; INTx is then off
+ * (PCI 3.0, 6.8.1).  -1 for a bad offset or a second one.
+ */
+int pci_function_add_msi(struct pci_function *f, uint8_t off);
+
+/* true, with the message programmed, when the guest enabled MSI: the
+ * function's interrupts are messages then (sent only while it is a bus
+ * master, a message being a memory write), never INTx. */
+bool pci_msi_message(const struct pci_function *f, uint64_t *address, uint32_t *data);
 
 /* size 1, 2 or 4 at offset; an access past the end reads all ones. */
 uint32_t pci_config_read(const struct pci_function *f, unsigned offset, unsigned size);

@@ -93,15 +93,34 @@ static bool rs_write(const struct pvscsi *s, unsigned field, uint32_t v)
     return dma_write(s, s->rings_state + field, b, sizeof b);
 }
 
-/* INTx is a level: asserted while an enabled status bit is set. */
+/* INTx is a level: asserted while an enabled status bit is set, and never
+ * while MSI is on. */
 static void update_irq(struct pvscsi *s)
 {
-    bool level = (s->intr_status & s->intr_mask) != 0;
+    uint64_t address;
+    uint32_t data;
+    bool level = (s->intr_status & s->intr_mask) != 0 && !pci_msi_message(&s->pci, &address, &data);
 
     if (level != s->irq_level) {
         s->irq_level = level;
         vmx_irq_set(s->plat, s->irq, level);
     }
+}
+
+/* New causes: with MSI a message if one of them is enabled (Linux's
+ * handler then reads and clears nothing: two exits fewer per interrupt),
+ * otherwise the INTx level. */
+static void raise_intr(struct pvscsi *s, uint32_t bits)
+{
+    uint64_t address;
+    uint32_t data;
+
+    s->intr_status |= bits;
+    if (pci_msi_message(&s->pci, &address, &data)) {
+        if ((bits & s->intr_mask) && bus_master(s))
+            vmx_msi_send(s->plat, address, data);
+    }
+    update_irq(s);
 }
 
 /* ---- A request's data buffer ---- */
@@ -337,10 +356,8 @@ static void process_requests(struct pvscsi *s)
             break;
         posted = true;
     }
-    if (posted) {
-        s->intr_status |= PVSCSI_INTR_CMPL_0;
-        update_irq(s);
-    }
+    if (posted)
+        raise_intr(s, PVSCSI_INTR_CMPL_0);
 }
 
 /* ---- Commands ---- */
@@ -588,6 +605,7 @@ static void init_config(struct pvscsi *s)
                       PVSCSI_DEVICE);
     pci_function_set_bar(&s->pci, 0, PVSCSI_BAR_SIZE, 0);
     pci_function_set_irq_pin(&s->pci, 1);
+    pci_function_add_msi(&s->pci, PVSCSI_MSI_CAP);
     /* What firmware would have routed INTA# to, for a kernel without _PRT. */
     s->pci.cfg[PCI_INTERRUPT_LINE] = s->irq < 0xFF ? (uint8_t)s->irq : 0xFF;
     s->pci.bar_ops = &pvscsi_bar_ops;

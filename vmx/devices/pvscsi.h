@@ -6,7 +6,9 @@
  * rings in guest pages announced by SETUP_RINGS, kicks that make the
  * device run every queued request, INTx on INTR_STATUS & INTR_MASK.
  * Targets 0..PVSCSI_MAX_TARGETS-1 on bus 0 are SCSI disks (scsi_disk.h),
- * LUN 0 each.  Requests complete synchronously within the kick.
+ * LUN 0 each.  Requests complete synchronously within the kick.  The
+ * interrupt is INTx, or an MSI once the driver enables it (Linux's
+ * vmw_pvscsi does when the platform has MSI).
  */
 #ifndef SKERRY_VMX_PVSCSI_H
 #define SKERRY_VMX_PVSCSI_H
@@ -20,6 +22,7 @@
 #define PVSCSI_REVISION   0x02
 #define PVSCSI_CLASS      0x010700     /* mass storage, serial attached SCSI */
 #define PVSCSI_BAR_SIZE   0x8000       /* PVSCSI_MEM_SPACE_SIZE: 8 pages */
+#define PVSCSI_MSI_CAP    0x40         /* config-space offset of its MSI capability */
 
 /* Registers: 32-bit, offsets in BAR0. */
 #define PVSCSI_REG_COMMAND        0x0000
