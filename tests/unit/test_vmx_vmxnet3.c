@@ -64,6 +64,9 @@ static struct {
     bool line;
     int rises;
     unsigned last_line;
+    unsigned msis;                  /* messages sent, the last one's address and data */
+    uint64_t msi_address;
+    uint32_t msi_data;
     unsigned sent;
     size_t sent_len[MAX_SENT];
     struct vmxnet3_offload sent_off[MAX_SENT];     /* kind PLAIN when none came */
@@ -83,6 +86,14 @@ static void *guest_ram(void *ctx, uint64_t gpa, uint64_t len)
     if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
         return NULL;
     return R.ram + gpa;
+}
+
+static void msi_send(void *ctx, uint64_t address, uint32_t data)
+{
+    (void)ctx;
+    R.msis++;
+    R.msi_address = address;
+    R.msi_data = data;
 }
 
 static void irq_set(void *ctx, unsigned line, bool level)
@@ -209,7 +220,7 @@ static void setup(void)
     if (!R.ram || !R.n || !R.sent_frame)
         abort();
     memset(R.ram, 0, RAM_SIZE);
-    R.plat = (struct vmx_platform){ .irq_set = irq_set, .guest_ram = guest_ram, .ctx = &R };
+    R.plat = (struct vmx_platform){ .irq_set = irq_set, .guest_ram = guest_ram, .msi_send = msi_send, .ctx = &R };
     pci_host_init(&R.host, &R.plat);
     vmxnet3_init(R.n, MAC, IRQ, &R.plat, backend_tx, &R);
     pci_host_add(&R.host, SLOT, 0, &R.n->pci);
@@ -473,7 +484,9 @@ static void test_config_space(void)
     CHECK_EQ(cfg_read(PCI_REVISION_ID, 4), 0x02000001, "config: class 0x020000 (Ethernet), revision 1");
     CHECK_EQ(cfg_read(PCI_SUBSYS_VENDOR, 4), 0x07B015AD, "config: subsystem 15ad:07b0");
     CHECK_EQ(cfg_read(PCI_INTERRUPT_PIN, 1), 1, "config: INTA#");
-    CHECK_EQ(cfg_read(PCI_STATUS, 2) & 0x10, 0, "config: no capabilities list (no MSI/MSI-X, so INTx)");
+    CHECK(cfg_read(PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, "config: a capabilities list");
+    CHECK(cfg_read(PCI_CAPABILITY_LIST, 1) == VMXNET3_MSI_CAP && cfg_read(VMXNET3_MSI_CAP, 2) == PCI_CAP_ID_MSI,
+          "config: holding only MSI (no MSI-X, so one queue)");
     cfg_write(PCI_COMMAND, 2, 0);
     for (unsigned i = 0; i < 3; i++)
         cfg_write(PCI_BAR0 + 4 * i, 4, 0xFFFFFFFF);
@@ -494,7 +507,7 @@ static void test_probe(void)
     vd_wr(VMXNET3_REG_VRRS, 1);
     CHECK_EQ(vd_rd(VMXNET3_REG_UVRS), 1, "probe: UVRS offers UPT version 1");
     vd_wr(VMXNET3_REG_UVRS, 1);
-    CHECK_EQ(cmd(VMXNET3_CMD_GET_CONF_INTR), 1, "probe: GET_CONF_INTR says INTx, auto mask");
+    CHECK_EQ(cmd(VMXNET3_CMD_GET_CONF_INTR), 2, "probe: GET_CONF_INTR says MSI, auto mask");
     CHECK_EQ(vd_rd(VMXNET3_REG_MACL), 0x12290C00, "probe: MACL holds MAC bytes 0-3");
     CHECK_EQ(vd_rd(VMXNET3_REG_MACH), 0x5634, "probe: MACH holds bytes 4-5");
     CHECK_EQ(cmd(VMXNET3_CMD_GET_PERM_MAC_LO), 0x12290C00, "probe: GET_PERM_MAC_LO");
@@ -572,6 +585,34 @@ static void test_transmit(void)
               r64(QDESC_PA + VMXNET3_Q_STATS + 8 * VMXNET3_STAT_UCAST_BYTES) == 1000 &&
               r64(QDESC_PA + 256 + VMXNET3_Q_STATS + 8 * VMXNET3_STAT_UCAST_PKTS) == 1,
           "GET_STATS: per-queue unicast packets and bytes");
+}
+
+/* With MSI on: a message where INTx would rise, the vector auto-masked
+ * by sending it (no ICR read), the unmask sending what came meanwhile. */
+static void test_msi(void)
+{
+    uint8_t frame[200];
+
+    open_nic(1);
+    cfg_write(VMXNET3_MSI_CAP + PCI_MSI_ADDRESS_LO, 4, 0xFEE00000);
+    cfg_write(VMXNET3_MSI_CAP + PCI_MSI_DATA, 2, 0x0062);
+    cfg_write(VMXNET3_MSI_CAP + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+    R.msis = 0;
+    R.rises = 0;
+    make_frame(frame, PEER, 0x0800, sizeof frame, 4);
+    memcpy(R.ram + TX_BUFS, frame, sizeof frame);
+    xmit(0, (const struct piece[]){ { TX_BUFS, sizeof frame } }, 1, 0, 0);
+    CHECK(R.msis == 1 && R.msi_address == 0xFEE00000 && R.msi_data == 0x62,
+          "MSI: a TX completion sends the programmed message (%u)", R.msis);
+    CHECK(!R.line && R.rises == 0, "MSI: INTx stays low");
+    CHECK_EQ(pt_rd(VMXNET3_REG_IMR), 1, "MSI: autoMask masked vector 0 as the message went");
+    xmit(0, (const struct piece[]){ { TX_BUFS, sizeof frame } }, 1, 0, 0);
+    CHECK_EQ(R.msis, 1, "MSI: masked, more work sends nothing");
+    pt_wr(VMXNET3_REG_IMR, 0);
+    CHECK_EQ(R.msis, 2, "MSI: the unmask sends the work that came meanwhile");
+    pt_wr(VMXNET3_REG_IMR, 0);
+    CHECK_EQ(R.msis, 2, "MSI: unmasking with nothing pending sends nothing");
+    cfg_write(VMXNET3_MSI_CAP + PCI_MSI_FLAGS, 2, 0);
 }
 
 static void test_tx_wrap(void)
@@ -1186,6 +1227,7 @@ int main(void)
     test_open();
     test_transmit();
     test_tx_wrap();
+    test_msi();
     test_tx_offloads();
     test_tx_offloads_to_backend();
     test_receive();

@@ -64,7 +64,9 @@
 #define VMXNET3_CMD_GET_CONF_INTR       0xF00D0008u
 
 #define VMXNET3_LINK_UP   (10000u << 16 | 1)   /* GET_LINK: 10 Gb/s, up */
-#define VMXNET3_CONF_INTR 1u    /* GET_CONF_INTR: INTx, mask mode auto */
+/* GET_CONF_INTR: type MSI (Linux tries MSI, then INTx), mask mode auto. */
+#define VMXNET3_CONF_INTR 2u
+#define VMXNET3_MSI_CAP   0x40  /* config-space offset of its MSI capability */
 
 /* DriverShared layout (offsets from DSAH:DSAL). */
 #define VMXNET3_DS_MAGIC        0x000
