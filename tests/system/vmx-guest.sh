@@ -51,7 +51,16 @@ scsi0:0.fileName = "$1.vmdk"
 VMX
 }
 nonce=$RANDOM$RANDOM
-write_vm vm1 128 "skerry.guest=poweroff skerry.disk=$nonce skerry.net=192.168.75.1"
+# The outside, as QEMU's user network shows it to the console: a web
+# server on the host's loopback, at 10.0.2.2 from inside.  vm1 fetches a
+# page from it through the console's NAT.
+mkdir -p "$d/www"
+echo "outside-says-$nonce" >"$d/www/outside-$nonce"
+www_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$www_port" --bind 127.0.0.1 --directory "$d/www" >"$d/www.log" 2>&1 &
+www_pid=$!
+trap 'kill $www_pid 2>/dev/null' EXIT
+write_vm vm1 128 "skerry.guest=poweroff skerry.disk=$nonce skerry.net=192.168.75.1 skerry.outside=10.0.2.2:$www_port/outside-$nonce"
 add_disk vm1 || fail "vmx-guest: cannot make vm1's disk on the host"
 vmx_add_nic "$d/mnt/vm1/vm1.vmx"
 echo 'ethernet0.addressType = "generated"' >>"$d/mnt/vm1/vm1.vmx"
@@ -177,6 +186,10 @@ check_output "$d" serial '^skerry-guest: eth0 192\.168\.75\.1[0-9][0-9]/24$' \
     "vmx-guest: the guest's vmxnet3 got an address by DHCP from the console on vSwitch0"
 check_output "$d" tcpgot "^guest-says-$nonce\$" "vmx-guest: the console received the guest's TCP data"
 check_output "$d" serial "^skerry-guest: tcp reply: console-says-$nonce\$" "vmx-guest: and the guest received the console's reply"
+check_output "$d" serial '^skerry-guest: default route: default via 192\.168\.75\.1 dev eth0' \
+    "vmx-guest: DHCP made the console the guest's router"
+check_output "$d" serial "^skerry-guest: outside: outside-says-$nonce\$" \
+    "vmx-guest: the guest fetched a page from outside (the host, 10.0.2.2 on QEMU's network) through the console's NAT"
 check_output "$d" flat "^skerry-guest-wrote-$nonce\$" \
     "vmx-guest: after power-off, the guest's pattern is in the flat extent, read from the console"
 check_output "$d" vmwarelog 'vmx\| Powered off$' "vmx-guest: and that the VM is off"
