@@ -119,10 +119,11 @@ make_tree() {
 
     # The programs from Debian packages and Skerry's own (SKERRY_PROGRAMS,
     # Debian 12 binaries built on the host: vmkfstools, vmfs-fuse, ...),
-    # with their libraries.
+    # with their libraries.  Skerry's go in stripped, as Debian's do: the
+    # console unpacks every byte at boot, and build/bin keeps the symbols.
     local prog own=()
     for prog in ${SKERRY_PROGRAMS:-}; do
-        install -D -m 755 "$prog" "$work/pool/usr/sbin/${prog##*/}"
+        install -D -m 755 -s "$prog" "$work/pool/usr/sbin/${prog##*/}"
         own+=("/usr/sbin/${prog##*/}")
     done
     python3 "$src/rootfs_install.py" --pool "$work/pool" --root "$root" "${manifest_files[@]}" "${own[@]}"
@@ -192,6 +193,7 @@ copy_modules() {
         [[ ${magic%% *} == "$release" ]] ||
             { echo "$VMNIX_KO was built for '${magic%% *}', not $release" >&2; return 1; }
         install -D -m 644 "$VMNIX_KO" "$root/$moddir/extra/vmnix.ko"
+        strip --strip-debug "$root/$moddir/extra/vmnix.ko"     # as Debian's modules; the build keeps the debug copy
         echo "vmnix: extra/vmnix.ko ($magic)"
     fi
     # The module index for busybox modprobe (modules.dep, modules.alias,
