@@ -11,6 +11,7 @@
 # Exit status 1 when the image could not be mounted (nothing placed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/demo_vm_lib.sh
 img=$1
 mnt=$(mktemp -d)
 trap 'fusermount3 -u "$mnt" 2>/dev/null; rmdir "$mnt"' EXIT
@@ -23,27 +24,7 @@ rm -f "$mnt.err"
 if [[ -e $mnt/demo ]]; then
     exit 0
 fi
-mkdir "$mnt/demo"
-cp build/console/vmlinuz "$mnt/demo/vmlinuz"
-cp build/guest/initrd.img "$mnt/demo/initrd.img"
-cat >"$mnt/demo/demo.vmx" <<'VMX'
-.encoding = "UTF-8"
-config.version = "8"
-virtualHW.version = "4"
-displayName = "demo"
-guestOS = "other26xlinux-64"
-memsize = "96"
-numvcpus = "1"
-# Booted directly (no BIOS yet): Debian's kernel and a busybox initramfs.
-skerry.kernel = "vmlinuz"
-skerry.initrd = "initrd.img"
-skerry.cmdline = "console=ttyS0 quiet skerry.tools=demo"
-serial0.present = "TRUE"
-serial0.fileType = "file"
-serial0.fileName = "serial0.log"
-ethernet0.present = "TRUE"
-ethernet0.virtualDev = "vmxnet3"
-ethernet0.networkName = "VM Network"
-ethernet0.addressType = "generated"
-VMX
+vmx_write_vm "$mnt" demo 96 "console=ttyS0 quiet skerry.tools=demo"
+vmx_add_nic "$mnt/demo/demo.vmx"
+echo 'ethernet0.addressType = "generated"' >>"$mnt/demo/demo.vmx"
 echo "place-demo-vm: the demo VM is /vmfs/volumes/datastore1/demo/demo.vmx"

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
 . tests/system/console_lib.sh
 . tests/system/vmfs_lib.sh
-. tests/system/vmx_lib.sh
+. tools/demo_vm_lib.sh
 dir=build/bench/vmx
 runs=${BENCH_RUNS:-3}
 rm -rf "$dir"

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
 . tests/system/console_lib.sh
 . tests/system/vmfs_lib.sh
-. tests/system/vmx_lib.sh
+. tools/demo_vm_lib.sh
 
 d=build/tests/system/vmx-guest
 rm -rf "$d"
