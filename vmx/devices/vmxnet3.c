@@ -596,24 +596,30 @@ static bool parse_tso(const uint8_t *pkt, size_t hlen, struct tso_hdr *h)
     return h->l4 + 20 <= hlen && h->l4 + (size_t)(pkt[h->l4 + 12] >> 4) * 4 == hlen;
 }
 
+/* The IP header at ip of a packet whose IP part (header included) is
+ * ip_len bytes: its length field, and for IPv4 the id moved on by id_add
+ * and the header checksum.  Returns the TCP pseudo-header's address sum. */
+static uint64_t fix_ip_header(uint8_t *ip, const struct tso_hdr *h, size_t ip_len, unsigned id_add)
+{
+    if (h->v6) {
+        put_be16(ip + 4, (uint16_t)(ip_len - 40));
+        return csum_add(0, ip + 8, 32);
+    }
+    put_be16(ip + 2, (uint16_t)ip_len);
+    put_be16(ip + 4, (uint16_t)(be16(ip + 4) + id_add));
+    put_be16(ip + 10, 0);
+    put_be16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, h->l4 - h->l3)));
+    return csum_add(0, ip + 12, 8);
+}
+
 /* One TSO segment in seg: headers fixed for index i holding chunk bytes
  * of payload that sit at payload offset off; last is the final one. */
 static void fix_segment(uint8_t *seg, const struct tso_hdr *h, unsigned i, size_t off, size_t chunk, bool last)
 {
     size_t tcp_len = h->hlen - h->l4 + chunk;
-    uint8_t *ip = seg + h->l3, *tcp = seg + h->l4;
-    uint64_t sum;
+    uint8_t *tcp = seg + h->l4;
+    uint64_t sum = fix_ip_header(seg + h->l3, h, h->hlen - h->l3 + chunk, i);
 
-    if (h->v6) {
-        put_be16(ip + 4, (uint16_t)(h->hlen - h->l3 - 40 + chunk));
-        sum = csum_add(0, ip + 8, 32);
-    } else {
-        put_be16(ip + 2, (uint16_t)(h->hlen - h->l3 + chunk));
-        put_be16(ip + 4, (uint16_t)(be16(ip + 4) + i));
-        put_be16(ip + 10, 0);
-        put_be16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, h->l4 - h->l3)));
-        sum = csum_add(0, ip + 12, 8);
-    }
     put_be32(tcp + 4, be32(tcp + 4) + (uint32_t)off);
     if (!last)
         tcp[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
@@ -635,23 +641,13 @@ static void fix_segment(uint8_t *seg, const struct tso_hdr *h, unsigned i, size_
  */
 static bool tso_whole(struct vmxnet3 *n, uint64_t *st, const struct tx_pkt *p, const struct tso_hdr *h, size_t mss)
 {
-    uint8_t *ip = n->txbuf + h->l3, *tcp = n->txbuf + h->l4;
     size_t payload = p->len - h->hlen, tcp_len = p->len - h->l4;
     size_t segs = (payload + mss - 1) / mss;
-    uint64_t sum;
 
     if (p->len - h->l3 > 0xFFFF)
         return false;
-    if (h->v6) {
-        put_be16(ip + 4, (uint16_t)(p->len - h->l3 - 40));
-        sum = csum_add(0, ip + 8, 32);
-    } else {
-        put_be16(ip + 2, (uint16_t)(p->len - h->l3));
-        put_be16(ip + 10, 0);
-        put_be16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, h->l4 - h->l3)));
-        sum = csum_add(0, ip + 12, 8);
-    }
-    put_be16(tcp + 16, csum_fold(sum + IPPROTO_TCP_ + tcp_len));
+    uint64_t sum = fix_ip_header(n->txbuf + h->l3, h, p->len - h->l3, 0);
+    put_be16(n->txbuf + h->l4 + 16, csum_fold(sum + IPPROTO_TCP_ + tcp_len));
     st[VMXNET3_STAT_OFFLOAD_PKTS] += segs;
     st[VMXNET3_STAT_OFFLOAD_BYTES] += payload + segs * h->hlen;
     struct vmxnet3_offload off = {
@@ -694,6 +690,7 @@ static void tx_deliver(struct vmxnet3 *n, unsigned q, const struct tx_pkt *p)
 {
     uint64_t *st = n->tx_stats[q];
     unsigned om = p->sop_dw3 >> 10 & 3;
+    size_t start = p->sop_dw3 & 0x3FF, at = p->sop_dw2 >> 18;   /* om CSUM: hlen and msscof */
 
     if (p->bad) {
         st[VMXNET3_STAT_TX_ERROR]++;
@@ -703,17 +700,16 @@ static void tx_deliver(struct vmxnet3 *n, unsigned q, const struct tx_pkt *p)
         if (!tso(n, st, p))
             st[VMXNET3_STAT_TX_ERROR]++;
     } else if (p->len < VMXNET3_ETH_HLEN || p->len > VMXNET3_MAX_FRAME ||
-               (om == VMXNET3_OM_CSUM && !csum_fields_ok(p->len, p->sop_dw3 & 0x3FF, p->sop_dw2 >> 18))) {
+               (om == VMXNET3_OM_CSUM && !csum_fields_ok(p->len, start, at))) {
         st[VMXNET3_STAT_TX_ERROR]++;
     } else if (om == VMXNET3_OM_CSUM && n->tx_offload) {
-        size_t start = p->sop_dw3 & 0x3FF, at = p->sop_dw2 >> 18;
         struct vmxnet3_offload off = {
             .kind = VMXNET3_TX_CSUM, .csum_start = (uint16_t)start, .csum_offset = (uint16_t)(at - start),
         };
         emit(n, st, n->txbuf, p->len, p->sop_dw3, &off);
     } else {
         if (om == VMXNET3_OM_CSUM)
-            csum_offload(n->txbuf, p->len, p->sop_dw3 & 0x3FF, p->sop_dw2 >> 18);
+            csum_offload(n->txbuf, p->len, start, at);
         /* om ENCAP exists from revision 4 only; it is sent as is. */
         emit(n, st, n->txbuf, p->len, p->sop_dw3, NULL);
     }
