@@ -82,10 +82,15 @@ int pci_function_add_msi(struct pci_function *f, uint8_t off)
     return 0;
 }
 
+bool pci_msi_enabled(const struct pci_function *f)
+{
+    return f->msi_cap && (pci_config_read(f, f->msi_cap + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE);
+}
+
 bool pci_msi_message(const struct pci_function *f, uint64_t *address, uint32_t *data)
 {
     unsigned c = f->msi_cap;
-    if (!c || !(pci_config_read(f, c + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE))
+    if (!pci_msi_enabled(f))
         return false;
     *address = get32(f->cfg, c + PCI_MSI_ADDRESS_LO) | (uint64_t)get32(f->cfg, c + PCI_MSI_ADDRESS_HI) << 32;
     *data = pci_config_read(f, c + PCI_MSI_DATA, 2);

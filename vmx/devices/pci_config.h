@@ -99,9 +99,12 @@ void pci_function_set_irq_pin(struct pci_function *f, uint8_t pin);
  */
 int pci_function_add_msi(struct pci_function *f, uint8_t off);
 
-/* true, with the message programmed, when the guest enabled MSI: the
- * function's interrupts are messages then (sent only while it is a bus
- * master, a message being a memory write), never INTx. */
+/* Whether the guest enabled MSI: the function's interrupts are messages
+ * then (sent only while it is a bus master, a message being a memory
+ * write), never INTx. */
+bool pci_msi_enabled(const struct pci_function *f);
+
+/* pci_msi_enabled, with the message the guest programmed. */
 bool pci_msi_message(const struct pci_function *f, uint64_t *address, uint32_t *data);
 
 /* size 1, 2 or 4 at offset; an access past the end reads all ones. */

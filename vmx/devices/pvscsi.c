@@ -97,9 +97,7 @@ static bool rs_write(const struct pvscsi *s, unsigned field, uint32_t v)
  * while MSI is on. */
 static void update_irq(struct pvscsi *s)
 {
-    uint64_t address;
-    uint32_t data;
-    bool level = (s->intr_status & s->intr_mask) != 0 && !pci_msi_message(&s->pci, &address, &data);
+    bool level = (s->intr_status & s->intr_mask) != 0 && !pci_msi_enabled(&s->pci);
 
     if (level != s->irq_level) {
         s->irq_level = level;
