@@ -22,9 +22,10 @@
  * VMFS mount does; where open says EINVAL, the page cache it is): a
  * guest's write then goes to vmfs-fuse from the disk's buffer in one
  * request, without a copy into the console's page cache, which need not
- * hold a disk the guest caches itself.  A transfer whose buffer, offset or length is not in
- * whole sectors, or that the filesystem refuses (EINVAL), goes through
- * the page cache: F_SETFL switches the descriptor's mode.
+ * hold a disk the guest caches itself.  A transfer whose buffer, offset
+ * or length is not in whole sectors, or that the filesystem refuses
+ * (EINVAL), goes through the page cache: F_SETFL switches the
+ * descriptor's mode.
  */
 static bool sector_aligned(const void *buf, off_t at, size_t n)
 {
@@ -50,20 +51,19 @@ static int open_extent_file(const char *file, bool writable, bool *direct_ok)
     return fd;
 }
 
-/* One pread or pwrite, direct when it can be. */
+/* One pread or pwrite, direct when it can be: a direct one the
+ * filesystem refuses is made again through the page cache. */
 static ssize_t extent_io(struct vmdk_backend_extent *x, void *in, const void *out, size_t n, off_t at)
 {
     bool want = x->direct_ok && sector_aligned(in ? (const void *)in : out, at, n);
-    if (want != x->direct && !set_direct(x->fd, &x->direct, want))
-        return -1;
-    ssize_t got = in ? pread(x->fd, in, n, at) : pwrite(x->fd, out, n, at);
-    if (got < 0 && errno == EINVAL && x->direct) {
-        x->direct_ok = false;                   /* the filesystem wants more than sectors */
-        if (!set_direct(x->fd, &x->direct, false))
+    for (;;) {
+        if (want != x->direct && !set_direct(x->fd, &x->direct, want))
             return -1;
-        got = in ? pread(x->fd, in, n, at) : pwrite(x->fd, out, n, at);
+        ssize_t got = in ? pread(x->fd, in, n, at) : pwrite(x->fd, out, n, at);
+        if (!(got < 0 && errno == EINVAL && x->direct))
+            return got;
+        x->direct_ok = want = false;            /* the filesystem wants more than sectors */
     }
-    return got;
 }
 
 static char *read_descriptor(const char *path, size_t *len, char *err, size_t errlen)
