@@ -336,19 +336,10 @@ static void patch_tx_copy(struct vmfs_volume *vol, uint64_t laddr, const uint8_t
 int lock_object(struct vmfs_volume *vol, uint64_t laddr)
 {
     struct vmfs_tx *tx = &vol->tx;
-    for (size_t i = 0; i < tx->nlocks; i++)
-        if (tx->locks[i] == laddr)
-            return 0;
+    if (addrset_has(&tx->locks, laddr))
+        return 0;
     if (!vol->hb_addr)
         return vol_fail(vol, EROFS, "the volume is open read-only");
-    if (tx->nlocks == tx->locks_cap) {
-        size_t cap = tx->locks_cap ? tx->locks_cap * 2 : 32;
-        uint64_t *l = realloc(tx->locks, cap * sizeof *l);
-        if (!l)
-            return vol_fail(vol, ENOMEM, "out of memory");
-        tx->locks = l;
-        tx->locks_cap = cap;
-    }
 
     uint8_t sector[VMFS_LOCK_SIZE];
     struct vmfs_lock lock;
@@ -397,8 +388,11 @@ int lock_object(struct vmfs_volume *vol, uint64_t laddr)
     device_release(&vol->dev);
     if (r < 0)
         return vol_fail(vol, -r, "cannot write the lock at %#llx", (unsigned long long)laddr);
+    if (addrset_add(&tx->locks, laddr) < 0) {
+        unlock_object(vol, laddr);
+        return vol_fail(vol, ENOMEM, "out of memory");
+    }
     patch_tx_copy(vol, laddr, sector);
-    tx->locks[tx->nlocks++] = laddr;
     return 0;
 }
 
@@ -442,14 +436,15 @@ void unlock_object(struct vmfs_volume *vol, uint64_t laddr)
 void unlock_tx_objects(struct vmfs_volume *vol)
 {
     struct vmfs_tx *tx = &vol->tx;
-    if (tx->nlocks == 0)
+    if (tx->locks.count == 0)
         return;
     device_reserve(&vol->dev);      /* once for all of them */
-    for (size_t i = 0; i < tx->nlocks; i++)
-        if (!lock_is_held(vol, tx->locks[i]))
-            unlock_reserved(vol, tx->locks[i]);
+    uint64_t laddr;
+    for (size_t i = 0; addrset_next(&tx->locks, &i, &laddr);)
+        if (!lock_is_held(vol, laddr))
+            unlock_reserved(vol, laddr);
     device_release(&vol->dev);
-    tx->nlocks = 0;
+    addrset_clear(&tx->locks);
 }
 
 int vmfs_live_host(struct vmfs_volume *vol, char uuid[36])

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "blkaddr.h"
+#include "crc32.h"
 #include "endian.h"
 #include "volume.h"
 
@@ -37,23 +38,6 @@ enum { J_APPLIED = 0, J_COMMITTED = 1 };
 #define JH_OWNER 32
 #define JH_NBLOCKS 48
 #define JH_BLOCKS 52
-
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
-{
-    static uint32_t table[256];
-    if (!table[1]) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-    }
-    crc = ~crc;
-    while (n--)
-        crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-    return ~crc;
-}
 
 uint32_t journal_block_count(const struct vmfs_volume *vol)
 {
@@ -153,7 +137,7 @@ int journal_log(struct vmfs_volume *vol, const uint64_t *lsns, uint8_t *const *d
         put_le64(buf + (i / ADDRS_PER_SECTOR) * SECTOR, (unsigned)(8 * (i % ADDRS_PER_SECTOR)), lsns[i]);
         memcpy(buf + (addr_sectors + i) * SECTOR, data[i], SECTOR);
     }
-    uint32_t crc = crc32_update(0, buf, (addr_sectors + n) * SECTOR);
+    uint32_t crc = vmfs_crc32(0, buf, (addr_sectors + n) * SECTOR);
     int r = jwrite_run(vol, 1, buf, addr_sectors + n);
     free(buf);
     if (r == 0)
@@ -206,7 +190,7 @@ int journal_replay(struct vmfs_volume *vol, uint32_t first, const struct vmfs_uu
     int r = 0;
     for (uint64_t i = 0; r == 0 && i < addr_sectors + n; i++) {
         r = device_read(&vol->dev, VMFS_DATA_OFFSET + jsector_laddr(vol, jb, 1 + i), all + i * SECTOR, SECTOR);
-        crc = crc32_update(crc, all + i * SECTOR, SECTOR);
+        crc = vmfs_crc32(crc, all + i * SECTOR, SECTOR);
     }
     if (r == 0 && crc != get_le32(h, JH_CRC)) {
         free(all);

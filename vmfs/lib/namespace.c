@@ -679,10 +679,8 @@ void vmfs_unhold(struct vmfs_volume *vol, vmfs_ino_t addr)
         vol->held[i] = vol->held[--vol->nheld];
         /* Still locked for the running transaction?  Then its commit
          * releases it. */
-        for (size_t k = 0; k < vol->tx.nlocks; k++)
-            if (vol->tx.locks[k] == laddr)
-                return;
-        unlock_object(vol, laddr);
+        if (!addrset_has(&vol->tx.locks, laddr))
+            unlock_object(vol, laddr);
         return;
     }
 }

@@ -181,7 +181,7 @@ static int load_bitmaps(struct vmfs_volume *vol)
 static void free_volume(struct vmfs_volume *vol)
 {
     free(vol->tx.buckets);
-    free(vol->tx.locks);
+    addrset_free(&vol->tx.locks);
     free(vol->tx.undo);
     free(vol->held);
     dircache_free(vol);

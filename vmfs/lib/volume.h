@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addrset.h"
 #include "format.h"
 #include "vmfs/vmfs.h"
 
@@ -66,8 +67,7 @@ struct vmfs_tx {
     struct meta_sector **buckets;
     size_t nbuckets, nsectors;
     uint64_t min_lsn, max_lsn;      /* range of the sectors held */
-    uint64_t *locks;                /* logical addresses of objects we locked */
-    size_t nlocks, locks_cap;
+    struct addrset locks;           /* logical addresses of objects we locked */
     uint64_t started_us;
     struct meta_undo *undo;         /* sectors as they were at the savepoint */
     size_t nundo, undo_cap;
