@@ -143,7 +143,56 @@ expect_error "-E onto an existing disk" "thin.vmdk.*already exists" -E "$mnt/vm1
 printf 'not a descriptor\0\1\2' >"$mnt/vm1/garbage.vmdk"
 expect_error "-X of a garbage descriptor" "garbage.vmdk" -X 1g "$mnt/vm1/garbage.vmdk"
 check "vmfs-vmkfstools: a failed -c leaves no file behind" bash -c "! test -e '$mnt/vm1/x.vmdk' && ! test -e '$mnt/vm1/x-flat.vmdk'"
+
+# vmkfstools asks the mount by ioctl (vmfs/ioctl.h), and only a FUSE mount:
+# elsewhere -D fails clearly and -c allocates with plain file calls.
+plain=$dir/plain
+mkdir -p "$plain"
+expect_error "-D of a file not on VMFS" "img.*not a file on a mounted VMFS volume" -D "$img"
+for fmt in thin zeroedthick eagerzeroedthick; do
+    "$V" -c 8m -d $fmt "$plain/$fmt.vmdk" >/dev/null 2>&1 || fail "vmfs-vmkfstools: -c -d $fmt outside VMFS failed"
+done
+check "vmfs-vmkfstools: outside VMFS, -c makes 8 MiB flat files: thin sparse, the thick ones allocated" \
+    bash -c "[[ \$(stat -c %s '$plain/thin-flat.vmdk') == 8388608 && \$(stat -c %b '$plain/thin-flat.vmdk') == 0 &&
+               \$(stat -c %b '$plain/zeroedthick-flat.vmdk') -ge 16384 && \$(stat -c %b '$plain/eagerzeroedthick-flat.vmdk') -ge 16384 ]]"
+# The mount's own answers: no extended attributes (the kernel then stops
+# asking for security.capability before each write), no terminal ioctls,
+# and allocation only through a file open for writing.
+out=$(python3 - "$mnt/vm1/thin-flat.vmdk" <<'PY' 2>&1
+import errno, fcntl, os, struct, sys, termios
+path = sys.argv[1]
+def err(f):
+    try:
+        f()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+    except termios.error as e:
+        return errno.errorcode[e.args[0]]
+fd = os.open(path, os.O_RDONLY)
+VMFS_IOC_ALLOCATE = (1 << 30) | (16 << 16) | (0xb6 << 8) | 3
+print("getxattr", err(lambda: os.getxattr(path, "user.vmfs.inode")))
+print("setxattr", err(lambda: os.setxattr(path, "user.test", b"1")))
+print("tcgetattr", err(lambda: termios.tcgetattr(fd)))
+print("allocate-readonly", err(lambda: fcntl.ioctl(fd, VMFS_IOC_ALLOCATE, struct.pack("<IIQ", 2, 0, 1 << 30))))
+print("size", os.stat(path).st_size)
+PY
+)
+[[ $out =~ getxattr\ E(OPNOTSUPP|NOTSUP) && $out =~ setxattr\ E(OPNOTSUPP|NOTSUP) ]] &&
+    pass "vmfs-vmkfstools: the mount answers no extended attributes" || fail "vmfs-vmkfstools: xattrs on the mount: $out"
+[[ $out == *"tcgetattr ENOTTY"* ]] && pass "vmfs-vmkfstools: a file on the mount is not a terminal (ENOTTY)" ||
+    fail "vmfs-vmkfstools: tcgetattr on the mount: $out"
+[[ $out == *"allocate-readonly EBADF"* && $out == *"size 67108864"* ]] &&
+    pass "vmfs-vmkfstools: VMFS_IOC_ALLOCATE through a read-only descriptor is refused and changes nothing" ||
+    fail "vmfs-vmkfstools: allocate through a read-only descriptor: $out"
 vmfs_unmount "$mnt"
+# File modes are checked by the kernel only on a mount others may enter.
+mount_opts() { awk -v m="$(realpath "$mnt")" '$2 == m { print $4 }' /proc/mounts; }
+vmfs_mount "$img" "$mnt" -o allow_other && opts=$(mount_opts) && vmfs_unmount "$mnt"
+vmfs_mount "$img" "$mnt" && private=$(mount_opts) && vmfs_unmount "$mnt"
+[[ ${opts:-} == *allow_other* && $opts == *default_permissions* && -n ${private:-} && $private != *default_permissions* ]] &&
+    pass "vmfs-vmkfstools: default_permissions only with allow_other ($private / $opts)" ||
+    fail "vmfs-vmkfstools: mount options: private '${private:-}', allow_other '${opts:-}'"
 check "vmfs-vmkfstools: check_vol_bitmaps is clean afterwards" bitmaps_clean "$img"
 [[ -x $VMFS_BIN/vmfs-fsck ]] && check "vmfs-vmkfstools: vmfs-fsck is clean afterwards" "$VMFS_BIN/vmfs-fsck" -n "$img"
 rm -rf "$dir"

@@ -3,14 +3,13 @@
  * vmfs-fuse: mount a VMFS3 volume read-write with FUSE 3, invoked like
  * vmfs-tools' program of the same name:
  *
- *   vmfs-fuse [-r] [--host-uuid UUID] <device-or-image> <mountpoint> [FUSE options]
+ *   vmfs-fuse [-r] [--host-uuid UUID] [-o OPTIONS] <device-or-image> <mountpoint> [FUSE options]
  *
  * Unmount with `fusermount3 -u <mountpoint>`: the transaction is committed
- * and the heartbeat slot freed.  VMFS-specific requests travel as extended
- * attributes in the user.vmfs namespace, which vmkfstools uses:
- *   user.vmfs.volume    (get) the volume's label, UUIDs, sizes and device
- *   user.vmfs.inode     (get) the file's lock and inode, as vmkfstools -D prints them
- *   user.vmfs.allocate  (set) "zeroedthick SIZE", "eagerzeroedthick SIZE" or "zero"
+ * and the heartbeat slot freed.  vmkfstools' VMFS-specific requests
+ * (volume facts, a file's lock, allocation) travel as ioctls
+ * (vmfs/ioctl.h).  VMFS has no extended attributes, and the mount answers
+ * none, so that the kernel stops asking before each write.
  *
  * It speaks FUSE's low-level protocol: a kernel inode number is the VMFS
  * file descriptor address (the root's is FUSE's 1) and its generation the
@@ -36,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmfs/ioctl.h"
 #include "vmfs/vmfs.h"
 
 #define ATTR_TIMEOUT 1.0
@@ -124,6 +124,12 @@ static void reply_attr(fuse_req_t req, int r, const struct vmfs_stat *s)
 }
 
 static bool for_writing(const struct fuse_file_info *fi) { return (fi->flags & O_ACCMODE) != O_RDONLY; }
+
+/* An open file's handle: its inode, and whether it was opened for writing
+ * (an ioctl's request carries the handle but not the open flags). */
+static uint64_t file_handle(vmfs_ino_t ino, bool writable) { return (uint64_t)ino << 1 | writable; }
+static vmfs_ino_t handle_ino(const struct fuse_file_info *fi) { return (vmfs_ino_t)(fi->fh >> 1); }
+static bool handle_writable(const struct fuse_file_info *fi) { return fi->fh & 1; }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -287,7 +293,7 @@ static int do_open(vmfs_ino_t ino, struct fuse_file_info *fi)
     if (r == 0 && (fi->flags & O_TRUNC) && (r = vmfs_truncate(g.vol, ino, 0)) < 0)
         vmfs_unhold(g.vol, ino);
     if (r == 0)
-        fi->fh = ino;
+        fi->fh = file_handle(ino, for_writing(fi));
     return logged("open", r);
 }
 
@@ -312,7 +318,7 @@ static int do_create(fuse_req_t req, vmfs_ino_t parent, const char *name, mode_t
     if (r == 0 && (r = vmfs_stat(g.vol, ino, s)) < 0 && for_writing(fi))
         vmfs_unhold(g.vol, ino);
     if (r == 0)
-        fi->fh = ino;
+        fi->fh = file_handle(ino, for_writing(fi));
     return logged(name, r);
 }
 
@@ -333,9 +339,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     (void)ino;
-    if (for_writing(fi)) {
+    if (handle_writable(fi)) {
         pthread_mutex_lock(&g.lock);
-        vmfs_unhold(g.vol, (vmfs_ino_t)fi->fh);
+        vmfs_unhold(g.vol, handle_ino(fi));
         pthread_mutex_unlock(&g.lock);
     }
     reply_err(req, 0);
@@ -353,7 +359,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
             g.iobuf_size = size;
     }
     if (g.iobuf)
-        n = vmfs_pread(g.vol, (vmfs_ino_t)fi->fh, g.iobuf, size, (uint64_t)off);
+        n = vmfs_pread(g.vol, handle_ino(fi), g.iobuf, size, (uint64_t)off);
     if (n < 0)
         reply_err(req, (int)n);
     else
@@ -365,7 +371,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                      struct fuse_file_info *fi)
 {
     (void)ino;
-    ssize_t n = LOCKED(vmfs_pwrite(g.vol, (vmfs_ino_t)fi->fh, buf, size, (uint64_t)off));
+    ssize_t n = LOCKED(vmfs_pwrite(g.vol, handle_ino(fi), buf, size, (uint64_t)off));
     if (n < 0)
         reply_err(req, logged("write", (int)n));
     else
@@ -508,97 +514,64 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
     reply_err(req, LOCKED(do_fallocate(vino(ino), mode, off, len)));
 }
 
-/* The text of one of our attributes; -ENODATA for any other name. */
-static int xattr_text(vmfs_ino_t ino, const char *name, char *text, size_t size)
+/* The answer to VMFS_IOC_VOLUME. */
+static int volume_text(char *text, size_t size)
 {
-    struct vmfs_stat s;
-    int r = vmfs_stat(g.vol, ino, &s);
+    struct vmfs_info in;
+    int r = vmfs_info(g.vol, &in);
     if (r < 0)
         return r;
-    if (strcmp(name, "user.vmfs.volume") == 0) {
-        struct vmfs_info in;
-        if ((r = vmfs_info(g.vol, &in)) < 0)
-            return r;
-        snprintf(text, size,
-                 "label=%s\nuuid=%s\nlvm_uuid=%s\nversion=%u.%u\nmode=%u\nblock_size=%" PRIu64
-                 "\ncapacity=%" PRIu64 "\nfree=%" PRIu64 "\ntotal_blocks=%u\nfree_blocks=%u\npartitions=%u\ndevice=%s\n",
-                 in.label, in.fs_uuid, in.lvm_uuid, in.version_major, in.version_minor, in.mode, in.block_size,
-                 in.capacity, in.free_bytes, in.total_blocks, in.free_blocks, in.partitions, g.device);
-        return 0;
-    }
-    if (strcmp(name, "user.vmfs.inode") == 0)
-        return vmfs_describe(g.vol, ino, text, size);
-    return -ENODATA;
+    snprintf(text, size,
+             "label=%s\nuuid=%s\nlvm_uuid=%s\nversion=%u.%u\nmode=%u\nblock_size=%" PRIu64
+             "\ncapacity=%" PRIu64 "\nfree=%" PRIu64 "\ntotal_blocks=%u\nfree_blocks=%u\npartitions=%u\ndevice=%s\n",
+             in.label, in.fs_uuid, in.lvm_uuid, in.version_major, in.version_minor, in.mode, in.block_size,
+             in.capacity, in.free_bytes, in.total_blocks, in.free_blocks, in.partitions, g.device);
+    return 0;
 }
 
-static void reply_xattr(fuse_req_t req, const char *value, size_t len, size_t size)
+static int do_allocate(vmfs_ino_t ino, const struct vmfs_ioc_allocate *a)
 {
-    if (size == 0)
-        fuse_reply_xattr(req, len);
-    else if (size < len)
-        reply_err(req, -ERANGE);
-    else
-        fuse_reply_buf(req, value, len);
+    if (a->reserved || (a->how != VMFS_ALLOC_THIN && a->how != VMFS_ALLOC_ZEROEDTHICK &&
+                        a->how != VMFS_ALLOC_EAGERZEROED))
+        return -EINVAL;
+    return vmfs_allocate(g.vol, ino, a->size, (enum vmfs_alloc)a->how);
 }
 
-static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+/* vmkfstools' requests (vmfs/ioctl.h); anything else (a program asking
+ * whether the file is a terminal) is not for a file here. */
+static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg, struct fuse_file_info *fi,
+                     unsigned flags, const void *in, size_t in_size, size_t out_size)
 {
-    char text[2048];
-    /* The kernel asks for security.capability before every write. */
-    if (strncmp(name, "user.vmfs.", 10) != 0) {
-        reply_err(req, -ENODATA);
-        return;
+    (void)arg;
+    struct vmfs_ioc_text out;
+    int r;
+    if (flags & FUSE_IOCTL_COMPAT) {
+        r = -ENOTTY;
+    } else if (cmd == VMFS_IOC_VOLUME && out_size == sizeof out) {
+        r = LOCKED(volume_text(out.text, sizeof out.text));
+    } else if (cmd == VMFS_IOC_DESCRIBE && out_size == sizeof out) {
+        r = LOCKED(vmfs_describe(g.vol, vino(ino), out.text, sizeof out.text));
+    } else if ((cmd == VMFS_IOC_ALLOCATE && in_size == sizeof(struct vmfs_ioc_allocate)) || cmd == VMFS_IOC_ZERO) {
+        if ((flags & FUSE_IOCTL_DIR) || !handle_writable(fi))
+            r = -EBADF;
+        else if (cmd == VMFS_IOC_ZERO)
+            r = LOCKED(vmfs_zero(g.vol, vino(ino)));
+        else
+            r = LOCKED(do_allocate(vino(ino), in));
+        /* The size and contents changed behind the kernel's back. */
+        if (r == 0)
+            fuse_lowlevel_notify_inval_inode(g.se, ino, 0, 0);
+        if (r == 0) {
+            fuse_reply_ioctl(req, 0, NULL, 0);
+            return;
+        }
+    } else {
+        r = -ENOTTY;
     }
-    int r = LOCKED(xattr_text(vino(ino), name, text, sizeof text));
     if (r < 0)
         reply_err(req, r);
     else
-        reply_xattr(req, text, strlen(text), size);
-}
-
-static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
-{
-    (void)ino;
-    static const char names[] = "user.vmfs.volume\0user.vmfs.inode";
-    reply_xattr(req, names, sizeof names, size);
-}
-
-static int do_setxattr(vmfs_ino_t ino, const char *name, const char *value, size_t size)
-{
-    struct vmfs_stat s;
-    int r = vmfs_stat(g.vol, ino, &s);
-    if (r < 0)
-        return r;
-    if (strcmp(name, "user.vmfs.allocate") != 0)
-        return -ENOTSUP;
-    char req[64];
-    if (size >= sizeof req)
-        return -EINVAL;
-    memcpy(req, value, size);
-    req[size] = '\0';
-    char how[32];
-    unsigned long long bytes;
-    if (strcmp(req, "zero") == 0)
-        return vmfs_zero(g.vol, ino);
-    if (sscanf(req, "%31s %llu", how, &bytes) != 2)
-        return -EINVAL;
-    if (strcmp(how, "zeroedthick") == 0)
-        return vmfs_allocate(g.vol, ino, bytes, VMFS_ALLOC_ZEROEDTHICK);
-    if (strcmp(how, "eagerzeroedthick") == 0)
-        return vmfs_allocate(g.vol, ino, bytes, VMFS_ALLOC_EAGERZEROED);
-    if (strcmp(how, "thin") == 0)
-        return vmfs_allocate(g.vol, ino, bytes, VMFS_ALLOC_THIN);
-    return -EINVAL;
-}
-
-static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size, int flags)
-{
-    (void)flags;
-    int r = LOCKED(do_setxattr(vino(ino), name, value, size));
-    /* Allocation changed the size and contents behind the kernel's back. */
-    if (r == 0)
-        fuse_lowlevel_notify_inval_inode(g.se, ino, 0, 0);
-    reply_err(req, r);
+        fuse_reply_ioctl(req, 0, &out, sizeof out);
 }
 
 static void *ticker(void *arg)
@@ -669,9 +642,7 @@ static const struct fuse_lowlevel_ops ops = {
     .releasedir = op_releasedir,
     .fsyncdir = op_fsyncdir,
     .statfs = op_statfs,
-    .setxattr = op_setxattr,
-    .getxattr = op_getxattr,
-    .listxattr = op_listxattr,
+    .ioctl = op_ioctl,
     .create = op_create,
     .fallocate = op_fallocate,
 };
@@ -728,16 +699,21 @@ static int request_loop(struct fuse_session *se)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: vmfs-fuse [-r] [--host-uuid UUID] <device-or-image> <mountpoint> [FUSE options]\n"
+    fprintf(out, "Usage: vmfs-fuse [-r] [--host-uuid UUID] [-o OPTIONS] <device-or-image> <mountpoint> [FUSE options]\n"
                  "Mounts a VMFS3 volume (read-write unless -r).  Unmount with fusermount3 -u <mountpoint>.\n");
 }
 
 int main(int argc, char **argv)
 {
     int i = 1;
+    char **early_opts = calloc((size_t)argc, sizeof *early_opts);   /* -o OPTS before the device */
+    int nearly = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--read-only") == 0) {
             g.read_only = true;
+        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && early_opts) {
+            early_opts[nearly++] = argv[i];
+            early_opts[nearly++] = argv[++i];
         } else if (strcmp(argv[i], "--host-uuid") == 0 && i + 1 < argc) {
             g.host_uuid = argv[++i];
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -771,10 +747,21 @@ int main(int argc, char **argv)
     fargv[fargc++] = argv[0];
     fargv[fargc++] = (char *)mountpoint;
     fargv[fargc++] = "-o";
-    fargv[fargc++] = g.read_only ? "ro,default_permissions,fsname=vmfs,subtype=vmfs"
-                                 : "default_permissions,fsname=vmfs,subtype=vmfs";
-    for (int k = i + 2; k < argc; k++)
-        fargv[fargc++] = argv[k];
+    fargv[fargc++] = g.read_only ? "ro,fsname=vmfs,subtype=vmfs" : "fsname=vmfs,subtype=vmfs";
+    bool shared = false;
+    for (int k = 0; k < nearly + argc - (i + 2); k++) {
+        char *arg = k < nearly ? early_opts[k] : argv[i + 2 + k - nearly];
+        shared |= strstr(arg, "allow_other") != NULL || strstr(arg, "allow_root") != NULL;
+        fargv[fargc++] = arg;
+    }
+    /* A mount only its owner may enter needs no checks of file modes: its
+     * owner can write the volume itself.  Without them the kernel need not
+     * fetch a directory's attributes again after each file created in it.
+     * A mount others may enter (allow_other) is checked by the kernel. */
+    if (shared) {
+        fargv[fargc++] = "-o";
+        fargv[fargc++] = "default_permissions";
+    }
     struct fuse_args args = FUSE_ARGS_INIT(fargc, fargv);
     struct fuse_cmdline_opts opts = { 0 };
     int rc = 1;
@@ -796,6 +783,7 @@ int main(int argc, char **argv)
     if (g.vol)
         vmfs_close(g.vol);      /* the session failed before init */
     free(fargv);
+    free(early_opts);
     free(g.iobuf);
     return rc;
 }

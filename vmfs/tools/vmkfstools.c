@@ -27,10 +27,11 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "vmfs/ioctl.h"
 #include "vmfs/vmdk.h"
 #include "vmfs/vmfs.h"
 
@@ -172,16 +173,43 @@ static void parse_facts(const char *text, struct volume_facts *f)
     }
 }
 
+/* Ask vmfs-fuse about the file or directory open as `fd` (vmfs/ioctl.h):
+ * 0 with the answer, -1 with errno (ENOTTY: not on a VMFS mount). */
+static int ask_mount(int fd, unsigned long request, void *arg)
+{
+    struct statfs fs;
+    if (fstatfs(fd, &fs) < 0)
+        return -1;
+    if ((uint32_t)fs.f_type != VMFS_FUSE_SUPER_MAGIC) {
+        errno = ENOTTY;         /* another file system: the number may be one of its own */
+        return -1;
+    }
+    return ioctl(fd, request, arg) < 0 ? -1 : 0;
+}
+
+/* The text answer to VMFS_IOC_VOLUME or VMFS_IOC_DESCRIBE for `path`. */
+static int ask_text(const char *path, unsigned long request, struct vmfs_ioc_text *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    int r = ask_mount(fd, request, out);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    if (r == 0)
+        out->text[sizeof out->text - 1] = '\0';
+    return r;
+}
+
 /* Facts about the volume holding `path`: through the mount, or from the
  * device itself when `path` is a device or image. */
 static int volume_facts(const char *path, struct volume_facts *f, char *err, size_t errlen)
 {
     memset(f, 0, sizeof *f);
-    char text[4096];
-    ssize_t n = getxattr(path, "user.vmfs.volume", text, sizeof text - 1);
-    if (n >= 0) {
-        text[n] = '\0';
-        parse_facts(text, f);
+    struct vmfs_ioc_text answer;
+    if (ask_text(path, VMFS_IOC_VOLUME, &answer) == 0) {
+        parse_facts(answer.text, f);
         return 0;
     }
     if (errno == ENOENT) {
@@ -240,13 +268,11 @@ static int query_fs(const char *path, bool human_readable)
 
 static int dump_lock(const char *path)
 {
-    char text[4096];
-    ssize_t n = getxattr(path, "user.vmfs.inode", text, sizeof text - 1);
-    if (n < 0)
+    struct vmfs_ioc_text answer;
+    if (ask_text(path, VMFS_IOC_DESCRIBE, &answer) < 0)
         return die("Could not dump the lock of %s: %s", path,
-                   errno == ENODATA || errno == ENOTSUP ? "not a file on a mounted VMFS volume" : strerror(errno));
-    text[n] = '\0';
-    fputs(text, stdout);
+                   errno == ENOTTY ? "not a file on a mounted VMFS volume" : strerror(errno));
+    fputs(answer.text, stdout);
     return 0;
 }
 
@@ -374,14 +400,13 @@ static const char *format_name(enum disk_format f)
 static int allocate_flat(const char *path, int fd, uint64_t size, enum disk_format f, bool rezero, char *err,
                          size_t errlen)
 {
-    char req[64];
-    if (rezero)
-        snprintf(req, sizeof req, "zero");
-    else
-        snprintf(req, sizeof req, "%s %" PRIu64, format_name(f), size);
-    if (fsetxattr(fd, "user.vmfs.allocate", req, strlen(req), 0) == 0)
+    struct vmfs_ioc_allocate req = {
+        .how = f == FMT_THIN ? VMFS_ALLOC_THIN : f == FMT_ZEROEDTHICK ? VMFS_ALLOC_ZEROEDTHICK : VMFS_ALLOC_EAGERZEROED,
+        .size = size,
+    };
+    if (rezero ? ask_mount(fd, VMFS_IOC_ZERO, NULL) == 0 : ask_mount(fd, VMFS_IOC_ALLOCATE, &req) == 0)
         return 0;
-    if (errno != ENOTSUP && errno != EOPNOTSUPP) {
+    if (errno != ENOTTY) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
