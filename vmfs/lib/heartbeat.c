@@ -320,11 +320,11 @@ int heartbeat_release(struct vmfs_volume *vol)
 }
 
 /* Patch the lock header of an object whose first sector the running
- * transaction may hold, so that a commit does not write an old lock back. */
+ * transaction holds, so that a commit does not write an old lock back. */
 static void patch_tx_copy(struct vmfs_volume *vol, uint64_t laddr, const uint8_t sector[VMFS_LOCK_SIZE])
 {
     uint8_t cur[VMFS_LOCK_SIZE];
-    if (meta_pending(vol) && meta_read(vol, laddr, cur, sizeof cur) == 0 &&
+    if (meta_holds(vol, laddr, VMFS_LOCK_SIZE) && meta_read(vol, laddr, cur, sizeof cur) == 0 &&
         memcmp(cur, sector, sizeof cur) != 0) {
         bool active = vol->tx.undo_active;
         vol->tx.undo_active = false;    /* a lock is not undone with the operation */

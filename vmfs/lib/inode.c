@@ -72,16 +72,14 @@ int inode_read(struct vmfs_volume *vol, uint32_t addr, struct vmfs_inode *ino)
     return 0;
 }
 
-int inode_write(struct vmfs_volume *vol, struct vmfs_inode *ino)
+/* Put `ino` into the transaction at `laddr` under the lock header `lock`
+ * (the lock code's, but for the magic and position that make a
+ * never-used slot an inode). */
+static int inode_put(struct vmfs_volume *vol, const struct vmfs_inode *ino, uint64_t laddr,
+                     const uint8_t lock[VMFS_LOCK_SIZE])
 {
-    uint64_t laddr = 0;
-    uint8_t raw[VMFS_INODE_SIZE], lock[VMFS_LOCK_SIZE];
-    int r = inode_laddr(vol, ino->addr, &laddr);
-    if (r < 0 || (r = lock_object(vol, laddr)) < 0 || (r = meta_read(vol, laddr, lock, sizeof lock)) < 0)
-        return r;
+    uint8_t raw[VMFS_INODE_SIZE];
     vmfs_inode_encode(ino, raw);
-    /* The lock header is the lock code's, but for the magic and position
-     * that make a never-used slot an inode. */
     struct vmfs_lock l;
     vmfs_lock_decode(&l, lock);
     l.magic = VMFS_INODE_MAGIC;
@@ -89,6 +87,16 @@ int inode_write(struct vmfs_volume *vol, struct vmfs_inode *ino)
     vmfs_lock_encode(&l, raw);
     memcpy(raw + 0x44, lock + 0x44, VMFS_LOCK_SIZE - 0x44);
     return meta_write(vol, laddr, raw, sizeof raw);
+}
+
+int inode_write(struct vmfs_volume *vol, struct vmfs_inode *ino)
+{
+    uint64_t laddr = 0;
+    uint8_t lock[VMFS_LOCK_SIZE];
+    int r = inode_laddr(vol, ino->addr, &laddr);
+    if (r < 0 || (r = lock_object(vol, laddr)) < 0 || (r = meta_read(vol, laddr, lock, sizeof lock)) < 0)
+        return r;
+    return inode_put(vol, ino, laddr, lock);
 }
 
 int inode_alloc(struct vmfs_volume *vol, uint32_t type, uint32_t mode, struct vmfs_inode *ino)
@@ -100,7 +108,10 @@ int inode_alloc(struct vmfs_volume *vol, uint32_t type, uint32_t mode, struct vm
     if (r < 0)
         return r == -ENOSPC ? vol_fail(vol, ENOSPC, "no free file descriptor (.fdc.sf is full)") : r;
     uint32_t addr = fd_addr(vol, index);
-    if ((r = inode_laddr(vol, addr, &laddr)) < 0 || (r = meta_read(vol, laddr, raw, sizeof raw)) < 0)
+    /* Locked first, the slot is read once: its old generation and the
+     * lock header just written. */
+    if ((r = inode_laddr(vol, addr, &laddr)) < 0 || (r = lock_object(vol, laddr)) < 0 ||
+        (r = meta_read(vol, laddr, raw, sizeof raw)) < 0)
         return r;
     struct vmfs_inode old;
     vmfs_inode_decode(&old, raw);
@@ -118,7 +129,7 @@ int inode_alloc(struct vmfs_volume *vol, uint32_t type, uint32_t mode, struct vm
     ino->zla = VMFS_ZLA_SUBBLOCK;
     ino->blk_size = VMFS_SUBBLOCK_SIZE;
     ino->mtime = ino->ctime = ino->atime = now;
-    return inode_write(vol, ino);
+    return inode_put(vol, ino, laddr, raw);
 }
 
 int inode_free(struct vmfs_volume *vol, struct vmfs_inode *ino)

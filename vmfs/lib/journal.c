@@ -82,8 +82,7 @@ static int write_header(struct vmfs_volume *vol, uint32_t state, uint64_t count,
 {
     uint8_t h[SECTOR];
     header_encode(vol, h, state, count, crc);
-    int r = jwrite(vol, 0, h);
-    return r < 0 ? r : device_sync(&vol->dev);
+    return jwrite(vol, 0, h);
 }
 
 int journal_create(struct vmfs_volume *vol)
@@ -102,6 +101,8 @@ int journal_create(struct vmfs_volume *vol)
     /* The caller names the journal in its heartbeat, then commits the
      * allocation (unjournaled: there is no journal yet). */
     int r = write_header(vol, J_APPLIED, 0, 0);
+    if (r == 0)
+        r = device_sync(&vol->dev);
     return r < 0 ? vol_fail(vol, -r, "cannot set up this host's journal") : 0;
 }
 
@@ -140,14 +141,26 @@ int journal_log(struct vmfs_volume *vol, const uint64_t *lsns, uint8_t *const *d
     uint32_t crc = vmfs_crc32(0, buf, (addr_sectors + n) * SECTOR);
     int r = jwrite_run(vol, 1, buf, addr_sectors + n);
     free(buf);
+    /* One flush makes both the sectors logged and the file data written
+     * for this transaction durable before the commit point. */
     if (r == 0)
         r = device_sync(&vol->dev);
     j->seq++;
     if (r == 0)
         r = write_header(vol, J_COMMITTED, n, crc);     /* the commit point */
+    if (r == 0)
+        r = device_sync(&vol->dev);
     return r < 0 ? vol_fail(vol, -r, "cannot write the journal") : 0;
 }
 
+/*
+ * Marks the journal applied once the transaction is durable in place.  The
+ * mark needs no flush of its own: until the next flush makes it durable, a
+ * crash only replays the transaction again, which rewrites the sectors it
+ * already put in place.  Anything written since over those sectors belongs
+ * to a later transaction that did not commit (a block freed and reused),
+ * or a later commit has replaced this one in the journal's header.
+ */
 int journal_applied(struct vmfs_volume *vol)
 {
     int r = write_header(vol, J_APPLIED, 0, 0);

@@ -244,6 +244,8 @@ void meta_release_savepoint(struct vmfs_volume *vol)
 
 bool meta_pending(const struct vmfs_volume *vol) { return vol->tx.nsectors != 0; }
 
+bool meta_holds(const struct vmfs_volume *vol, uint64_t laddr, size_t len) { return tx_covers(&vol->tx, laddr, len); }
+
 static int cmp_sector(const void *a, const void *b)
 {
     uint64_t x = (*(struct meta_sector *const *)a)->lsn, y = (*(struct meta_sector *const *)b)->lsn;
@@ -289,8 +291,9 @@ static int write_in_place(struct vmfs_volume *vol, struct meta_sector **list, si
 static int journal_then_place(struct vmfs_volume *vol, struct meta_sector **list, size_t n)
 {
     /* File data written for this transaction must be on disk before the
-     * metadata that makes it reachable. */
-    int r = device_sync(&vol->dev);
+     * metadata that makes it reachable: the journal's commit flushes it
+     * with the sectors it logs, or here when there is no journal. */
+    int r = vol->journal.ready ? 0 : device_sync(&vol->dev);
     if (r < 0)
         return vol_fail(vol, -r, "cannot flush file data");
     if (vol->journal.ready) {

@@ -123,6 +123,8 @@ int meta_commit_keep_locks(struct vmfs_volume *vol);
 void meta_discard(struct vmfs_volume *vol);
 int meta_overlay_sector(struct vmfs_volume *vol, uint64_t lsn, const uint8_t *data);
 bool meta_pending(const struct vmfs_volume *vol);
+/* Does the running transaction hold every sector of the range? */
+bool meta_holds(const struct vmfs_volume *vol, uint64_t laddr, size_t len);
 void meta_savepoint(struct vmfs_volume *vol);
 void meta_rollback(struct vmfs_volume *vol);
 void meta_release_savepoint(struct vmfs_volume *vol);
