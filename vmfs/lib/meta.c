@@ -246,10 +246,27 @@ bool meta_pending(const struct vmfs_volume *vol) { return vol->tx.nsectors != 0;
 
 bool meta_holds(const struct vmfs_volume *vol, uint64_t laddr, size_t len) { return tx_covers(&vol->tx, laddr, len); }
 
-static int cmp_sector(const void *a, const void *b)
+/* Put the sectors in address order, for runs of contiguous writes in
+ * place: a radix sort, a byte of the address at a time, since a commit
+ * sorts thousands of sectors and qsort's comparison calls cost more than
+ * the writes.  `max_lsn` bounds the addresses. */
+static int sort_by_lsn(struct meta_sector **list, size_t n, uint64_t max_lsn)
 {
-    uint64_t x = (*(struct meta_sector *const *)a)->lsn, y = (*(struct meta_sector *const *)b)->lsn;
-    return x < y ? -1 : x > y;
+    struct meta_sector **tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return -ENOMEM;
+    for (unsigned shift = 0; shift < 64 && (max_lsn >> shift) != 0; shift += 8) {
+        size_t start[257] = { 0 };
+        for (size_t i = 0; i < n; i++)
+            start[((list[i]->lsn >> shift) & 0xff) + 1]++;
+        for (unsigned d = 0; d < 256; d++)
+            start[d + 1] += start[d];
+        for (size_t i = 0; i < n; i++)
+            tmp[start[(list[i]->lsn >> shift) & 0xff]++] = list[i];
+        memcpy(list, tmp, n * sizeof *list);
+    }
+    free(tmp);
+    return 0;
 }
 
 static void tx_clear(struct vmfs_tx *tx)
@@ -333,8 +350,12 @@ static int commit(struct vmfs_volume *vol, bool unlock)
     for (size_t i = 0; i < tx->nbuckets; i++)
         for (struct meta_sector *s = tx->buckets[i]; s; s = s->next)
             list[n++] = s;
-    qsort(list, n, sizeof *list, cmp_sector);
-    int r = journal_then_place(vol, list, n);
+    int r = sort_by_lsn(list, n, tx->max_lsn);
+    if (r < 0) {
+        free(list);
+        return vol_fail(vol, ENOMEM, "out of memory");
+    }
+    r = journal_then_place(vol, list, n);
     free(list);
     if (r < 0)
         return r;
