@@ -31,7 +31,8 @@ $(BIN)/vmfs-fsck: vmfs/tools/vmfs-fsck.c $(VMFS_LIB) $(VMFS_HDRS)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) $(VMFS_CFLAGS) $(filter %.c,$^) $(VMFS_LIB) -o $@
 
-$(BIN)/vmfs-fuse: vmfs/tools/vmfs-fuse.c $(VMFS_LIB) $(VMFS_HDRS) | $(HOST_PACKAGES_STAMP)
+$(BIN)/vmfs-fuse: vmfs/tools/vmfs-fuse.c vmfs/tools/fuse_loop.c vmfs/tools/fuse_loop.h $(VMFS_LIB) $(VMFS_HDRS) \
+		| $(HOST_PACKAGES_STAMP)
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) $(VMFS_CFLAGS) $$(pkg-config --cflags fuse3) $(filter %.c,$^) $(VMFS_LIB) \

@@ -26,7 +26,6 @@
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fuse_loop.h"
 #include "vmfs/ioctl.h"
 #include "vmfs/vmfs.h"
 
@@ -647,56 +647,6 @@ static const struct fuse_lowlevel_ops ops = {
     .fallocate = op_fallocate,
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * The request loop, in one thread.  After each request it keeps reading
- * the device for a short while before it sleeps: a program creating many
- * small files sends its next request within microseconds, and finding it
- * awake saves a wake-up of this thread (an inter-processor interrupt, on
- * a virtual machine an exit) for each of them.
- */
-#define SPIN_NS 50000u
-
-static int request_loop(struct fuse_session *se)
-{
-    int fd = fuse_session_fd(se);
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-        return fuse_session_loop(se);
-    struct fuse_buf buf = { .mem = NULL };
-    uint64_t last = 0;
-    int r = 0;
-    while (!fuse_session_exited(se)) {
-        r = fuse_session_receive_buf(se, &buf);
-        if (r == -EAGAIN) {
-            if (now_ns() - last > SPIN_NS) {
-                struct pollfd p = { .fd = fd, .events = POLLIN };
-                poll(&p, 1, -1);
-                last = now_ns();
-            }
-            r = 0;
-            continue;
-        }
-        if (r == -EINTR) {
-            r = 0;
-            continue;
-        }
-        if (r <= 0)
-            break;
-        fuse_session_process_buf(se, &buf);
-        last = now_ns();
-    }
-    free(buf.mem);
-    fuse_session_reset(se);
-    return r < 0 ? r : 0;
-}
-
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: vmfs-fuse [-r] [--host-uuid UUID] [-o OPTIONS] <device-or-image> <mountpoint> [FUSE options]\n"
@@ -771,7 +721,7 @@ int main(int argc, char **argv)
         if (fuse_set_signal_handlers(g.se) == 0) {
             if (fuse_session_mount(g.se, opts.mountpoint) == 0) {
                 fuse_daemonize(opts.foreground);
-                rc = request_loop(g.se) ? 1 : 0;     /* one thread: requests in order, no hand-offs */
+                rc = fuse_spin_loop(g.se) ? 1 : 0;     /* one thread: requests in order, no hand-offs */
                 fuse_session_unmount(g.se);
             }
             fuse_remove_signal_handlers(g.se);
