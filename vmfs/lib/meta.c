@@ -310,10 +310,11 @@ static int journal_then_place(struct vmfs_volume *vol, struct meta_sector **list
     /* File data written for this transaction must be on disk before the
      * metadata that makes it reachable: the journal's commit flushes it
      * with the sectors it logs, or here when there is no journal. */
-    int r = vol->journal.ready ? 0 : device_sync(&vol->dev);
-    if (r < 0)
-        return vol_fail(vol, -r, "cannot flush file data");
-    if (vol->journal.ready) {
+    int r = 0;
+    if (!vol->journal.ready) {
+        if ((r = device_sync(&vol->dev)) < 0)
+            return vol_fail(vol, -r, "cannot flush file data");
+    } else {
         uint64_t *lsns = malloc(n * sizeof *lsns);
         uint8_t **data = malloc(n * sizeof *data);
         if (!lsns || !data)

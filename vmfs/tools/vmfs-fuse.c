@@ -537,41 +537,44 @@ static int do_allocate(vmfs_ino_t ino, const struct vmfs_ioc_allocate *a)
     return vmfs_allocate(g.vol, ino, a->size, (enum vmfs_alloc)a->how);
 }
 
+/* VMFS_IOC_ALLOCATE or VMFS_IOC_ZERO, through a file open for writing. */
+static int change_allocation(fuse_ino_t ino, unsigned int cmd, unsigned flags, const struct fuse_file_info *fi,
+                             const struct vmfs_ioc_allocate *a)
+{
+    if ((flags & FUSE_IOCTL_DIR) || !handle_writable(fi))
+        return -EBADF;
+    int r = cmd == VMFS_IOC_ZERO ? LOCKED(vmfs_zero(g.vol, vino(ino))) : LOCKED(do_allocate(vino(ino), a));
+    /* The size and contents changed behind the kernel's back. */
+    if (r == 0)
+        fuse_lowlevel_notify_inval_inode(g.se, ino, 0, 0);
+    return r;
+}
+
 /* vmkfstools' requests (vmfs/ioctl.h); anything else (a program asking
  * whether the file is a terminal) is not for a file here. */
 static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg, struct fuse_file_info *fi,
                      unsigned flags, const void *in, size_t in_size, size_t out_size)
 {
     (void)arg;
+    bool native = !(flags & FUSE_IOCTL_COMPAT);
     struct vmfs_ioc_text out;
-    int r;
-    if (flags & FUSE_IOCTL_COMPAT) {
-        r = -ENOTTY;
-    } else if (cmd == VMFS_IOC_VOLUME && out_size == sizeof out) {
-        r = LOCKED(volume_text(out.text, sizeof out.text));
-    } else if (cmd == VMFS_IOC_DESCRIBE && out_size == sizeof out) {
-        r = LOCKED(vmfs_describe(g.vol, vino(ino), out.text, sizeof out.text));
-    } else if ((cmd == VMFS_IOC_ALLOCATE && in_size == sizeof(struct vmfs_ioc_allocate)) || cmd == VMFS_IOC_ZERO) {
-        if ((flags & FUSE_IOCTL_DIR) || !handle_writable(fi))
-            r = -EBADF;
-        else if (cmd == VMFS_IOC_ZERO)
-            r = LOCKED(vmfs_zero(g.vol, vino(ino)));
-        else
-            r = LOCKED(do_allocate(vino(ino), in));
-        /* The size and contents changed behind the kernel's back. */
-        if (r == 0)
-            fuse_lowlevel_notify_inval_inode(g.se, ino, 0, 0);
+    int r = -ENOTTY;
+    if (native && (cmd == VMFS_IOC_VOLUME || cmd == VMFS_IOC_DESCRIBE) && out_size == sizeof out) {
+        r = cmd == VMFS_IOC_VOLUME ? LOCKED(volume_text(out.text, sizeof out.text))
+                                   : LOCKED(vmfs_describe(g.vol, vino(ino), out.text, sizeof out.text));
+        if (r == 0) {
+            fuse_reply_ioctl(req, 0, &out, sizeof out);
+            return;
+        }
+    } else if (native && ((cmd == VMFS_IOC_ALLOCATE && in_size == sizeof(struct vmfs_ioc_allocate)) ||
+                          cmd == VMFS_IOC_ZERO)) {
+        r = change_allocation(ino, cmd, flags, fi, in);
         if (r == 0) {
             fuse_reply_ioctl(req, 0, NULL, 0);
             return;
         }
-    } else {
-        r = -ENOTTY;
     }
-    if (r < 0)
-        reply_err(req, r);
-    else
-        fuse_reply_ioctl(req, 0, &out, sizeof out);
+    reply_err(req, r);
 }
 
 static void *ticker(void *arg)
@@ -647,6 +650,12 @@ static const struct fuse_lowlevel_ops ops = {
     .fallocate = op_fallocate,
 };
 
+/* Does this FUSE option argument open the mount to other users? */
+static bool opens_to_others(const char *arg)
+{
+    return strstr(arg, "allow_other") != NULL || strstr(arg, "allow_root") != NULL;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: vmfs-fuse [-r] [--host-uuid UUID] [-o OPTIONS] <device-or-image> <mountpoint> [FUSE options]\n"
@@ -655,15 +664,22 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* FUSE gets: program, -o OPTIONS given before the device, mountpoint,
+     * our fixed options, the user's after the mountpoint. */
+    char **fargv = calloc((size_t)argc + 8, sizeof *fargv);
+    if (!fargv)
+        return 1;
+    int fargc = 0;
+    fargv[fargc++] = argv[0];
+    bool shared = false;        /* opened to other users */
     int i = 1;
-    char **early_opts = calloc((size_t)argc, sizeof *early_opts);   /* -o OPTS before the device */
-    int nearly = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--read-only") == 0) {
             g.read_only = true;
-        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && early_opts) {
-            early_opts[nearly++] = argv[i];
-            early_opts[nearly++] = argv[++i];
+        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+            fargv[fargc++] = argv[i];
+            fargv[fargc++] = argv[++i];
+            shared |= opens_to_others(argv[i]);
         } else if (strcmp(argv[i], "--host-uuid") == 0 && i + 1 < argc) {
             g.host_uuid = argv[++i];
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -691,18 +707,12 @@ int main(int argc, char **argv)
         vmfs_close(g.vol);
         return 1;
     }
-    /* FUSE gets: program, mountpoint, our fixed options, the user's. */
-    char **fargv = calloc((size_t)argc + 8, sizeof *fargv);
-    int fargc = 0;
-    fargv[fargc++] = argv[0];
     fargv[fargc++] = (char *)mountpoint;
     fargv[fargc++] = "-o";
     fargv[fargc++] = g.read_only ? "ro,fsname=vmfs,subtype=vmfs" : "fsname=vmfs,subtype=vmfs";
-    bool shared = false;
-    for (int k = 0; k < nearly + argc - (i + 2); k++) {
-        char *arg = k < nearly ? early_opts[k] : argv[i + 2 + k - nearly];
-        shared |= strstr(arg, "allow_other") != NULL || strstr(arg, "allow_root") != NULL;
-        fargv[fargc++] = arg;
+    for (int k = i + 2; k < argc; k++) {
+        fargv[fargc++] = argv[k];
+        shared |= opens_to_others(argv[k]);
     }
     /* A mount only its owner may enter needs no checks of file modes: its
      * owner can write the volume itself.  Without them the kernel need not
@@ -733,7 +743,6 @@ int main(int argc, char **argv)
     if (g.vol)
         vmfs_close(g.vol);      /* the session failed before init */
     free(fargv);
-    free(early_opts);
     free(g.iobuf);
     return rc;
 }

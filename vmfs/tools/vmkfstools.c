@@ -404,7 +404,7 @@ static int allocate_flat(const char *path, int fd, uint64_t size, enum disk_form
         .how = f == FMT_THIN ? VMFS_ALLOC_THIN : f == FMT_ZEROEDTHICK ? VMFS_ALLOC_ZEROEDTHICK : VMFS_ALLOC_EAGERZEROED,
         .size = size,
     };
-    if (rezero ? ask_mount(fd, VMFS_IOC_ZERO, NULL) == 0 : ask_mount(fd, VMFS_IOC_ALLOCATE, &req) == 0)
+    if (ask_mount(fd, rezero ? VMFS_IOC_ZERO : VMFS_IOC_ALLOCATE, &req) == 0)
         return 0;
     if (errno != ENOTTY) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
